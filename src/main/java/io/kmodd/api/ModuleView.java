@@ -1,0 +1,17 @@
+package io.kmodd.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.kmodd.kernel.LoadedModule;
+import java.util.List;
+import java.util.Map;
+
+/** A loaded module as the API shows it; {@code parameters} only in the single-module view. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModuleView(String name, String state, int refcnt, long sizeBytes, List<String> holders, String taints,
+        Map<String, String> parameters) {
+
+    static ModuleView of(LoadedModule m, boolean withParameters) {
+        return new ModuleView(m.name().value(), m.state().wireName(), m.refcnt(), m.sizeBytes(), m.holders(),
+                m.taints(), withParameters ? m.parameters() : null);
+    }
+}

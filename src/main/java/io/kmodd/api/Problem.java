@@ -1,0 +1,38 @@
+package io.kmodd.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * An RFC 9457 problem: what went wrong, for a person and for a program. {@code errno} is the kernel's
+ * answer by name when the kernel was the reason; {@code job} is the job's id when there is one.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Problem(String type, String title, int status, String detail, String instance, String errno,
+        String module, String job, String parameter) {
+
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    static Problem of(String slug, String title, int status, String detail) {
+        return new Problem("urn:kmodd:problem:" + slug, title, status, detail, null, null, null, null, null);
+    }
+
+    Problem withErrno(String e) {
+        return new Problem(type, title, status, detail, instance, e, module, job, parameter);
+    }
+
+    Problem withModule(String m) {
+        return new Problem(type, title, status, detail, instance, errno, m, job, parameter);
+    }
+
+    Problem withJob(String j) {
+        return new Problem(type, title, status, detail, instance, errno, module, j, parameter);
+    }
+
+    Problem withParameter(String p) {
+        return new Problem(type, title, status, detail, instance, errno, module, job, p);
+    }
+
+    Problem withInstance(String i) {
+        return new Problem(type, title, status, detail, i, errno, module, job, parameter);
+    }
+}

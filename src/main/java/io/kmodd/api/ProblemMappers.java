@@ -1,0 +1,73 @@
+package io.kmodd.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.kmodd.jobs.RefusedException;
+import io.kmodd.kernel.InvalidModuleNameException;
+import io.kmodd.kernel.InvalidParameterException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every error leaves as application/problem+json; nothing answers a bare 500 or a stack trace. */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    static Response respond(Problem p) {
+        return Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p).build();
+    }
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return respond(e.problem());
+    }
+
+    @ServerExceptionMapper
+    public Response refused(RefusedException e) {
+        return respond(Problems.refusal(e.refusal(), e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response badName(InvalidModuleNameException e) {
+        return respond(Problem.of("invalid-module-name", "Invalid module name", 400, e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response badParameter(InvalidParameterException e) {
+        Problem p = Problem.of("invalid-parameter", "Invalid module parameter", 400, e.getMessage());
+        return respond(e.parameter() == null ? p : p.withParameter(e.parameter()));
+    }
+
+    @ServerExceptionMapper
+    public Response badJson(JsonProcessingException e) {
+        return respond(Problem.of("invalid-body", "Invalid request body", 400,
+                "the body is not the expected JSON: " + e.getOriginalMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response badInput(IllegalArgumentException e) {
+        return respond(Problem.of("invalid-input", "Invalid input", 400, e.getMessage()));
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        String title = Response.Status.fromStatusCode(status) == null ? "Error"
+                : Response.Status.fromStatusCode(status).getReasonPhrase();
+        String detail = switch (status) {
+            case 404 -> "no such resource; see /q/openapi for the API";
+            case 405 -> "this method is not allowed on this resource";
+            case 406 -> "the Accept header asks for a type this resource does not produce";
+            case 415 -> "send the body as application/json";
+            default -> e.getMessage();
+        };
+        return respond(Problem.of("http-" + status, title, status, detail));
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        LOG.error("unexpected error answering a request", e);
+        return respond(Problem.of("internal-error", "Internal error", 500,
+                "kmodd failed to answer this request (" + e.getClass().getSimpleName() + "); the log has the details"));
+    }
+}

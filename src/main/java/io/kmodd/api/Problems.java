@@ -1,0 +1,60 @@
+package io.kmodd.api;
+
+import io.kmodd.jobs.JobError;
+import io.kmodd.jobs.JobSnapshot;
+import io.kmodd.jobs.Refusal;
+
+/** Turns kmodd's refusals and job failures into problems with the right HTTP status. */
+final class Problems {
+    private Problems() {
+    }
+
+    static Problem refusal(Refusal r, String detail) {
+        return switch (r) {
+            case NOT_FOUND -> Problem.of("not-found", "Not found", 404, detail);
+            case NO_MODULE_SUPPORT -> Problem.of("kernel-unavailable", "The kernel cannot load or remove modules here", 503, detail);
+            case NO_PRIVILEGE -> Problem.of("no-privilege", "kmodd lacks the privilege to change modules", 403, detail);
+            case BLACKLISTED -> Problem.of("blacklisted", "Module is blacklisted", 403, detail);
+            case AMBIGUOUS -> Problem.of("ambiguous-alias", "Alias matches several modules", 409, detail);
+            case IN_USE_BY_HOLDERS -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, detail);
+            case QUEUE_FULL -> Problem.of("queue-full", "Too many jobs queued for this module", 429, detail);
+            case JOB_FINISHED -> Problem.of("job-finished", "Job has already finished", 409, detail);
+            case NOT_CANCELLABLE -> Problem.of("not-cancellable", "Job cannot be cancelled now", 409, detail);
+            case RESOLUTION_FAILED -> Problem.of("resolution-failed", "Module resolution is unavailable", 503, detail);
+        };
+    }
+
+    /** The problem for a job that ended failed or cancelled, as ?wait answers it. */
+    static Problem jobFailure(JobSnapshot job) {
+        JobError e = job.error();
+        Problem p;
+        if (e == null) {
+            p = Problem.of("cancelled", "Job was cancelled", 409, job.outcome());
+        } else {
+            p = switch (e.reason()) {
+                case "timeout" -> Problem.of("timeout", "Gave up at the deadline", 409, e.detail());
+                case "in-use-by-holders" -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, e.detail());
+                case "dependency-failed" -> Problem.of("dependency-failed", "A dependency could not be loaded", 424, e.detail());
+                case "kernel-error" -> kernelError(e);
+                default -> Problem.of(e.reason(), "Job failed", 500, e.detail());
+            };
+            if (e.errno() != null) {
+                p = p.withErrno(e.errno());
+            }
+        }
+        return p.withModule(job.module()).withJob(job.id()).withInstance("/jobs/" + job.id());
+    }
+
+    private static Problem kernelError(JobError e) {
+        String errno = e.errno() == null ? "" : e.errno();
+        return switch (errno) {
+            case "EPERM", "EACCES", "EKEYREJECTED" -> Problem.of("kernel-refused", "The kernel refused", 403, e.detail());
+            case "EINVAL" -> Problem.of("invalid-for-kernel", "The kernel rejected the module or its parameters", 400, e.detail());
+            case "ENOEXEC", "ENOENT" -> Problem.of("bad-module", "The module cannot be loaded into this kernel", 422, e.detail());
+            case "EBUSY", "EAGAIN", "EEXIST" -> Problem.of("busy", "The module is busy", 409, e.detail());
+            case "ENOMEM", "ENOSPC" -> Problem.of("out-of-memory", "The kernel is out of memory", 503, e.detail());
+            case "ENODEV" -> Problem.of("no-device", "The module found no device", 422, e.detail());
+            default -> Problem.of("kernel-error", "The kernel answered an error", 500, e.detail());
+        };
+    }
+}

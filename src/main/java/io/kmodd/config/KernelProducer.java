@@ -1,0 +1,45 @@
+package io.kmodd.config;
+
+import io.kmodd.jobs.JobObserver;
+import io.kmodd.jobs.JobRegistry;
+import io.kmodd.jobs.ModuleOperations;
+import io.kmodd.jobs.Settings;
+import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.linux.LinuxKernel;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/** Wires the plain-Java core (kernel port, lanes, jobs) into CDI; tests replace the kernel with an alternative. */
+@ApplicationScoped
+public class KernelProducer {
+
+    @Produces
+    @DefaultBean
+    @ApplicationScoped
+    Kernel kernel(KmoddConfig config) {
+        KmoddConfig.KernelConfig k = config.kernel();
+        return new LinuxKernel(Path.of(k.procRoot()), Path.of(k.sysRoot()), k.modulesDir().orElse(null));
+    }
+
+    @Produces
+    @ApplicationScoped
+    JobRegistry jobRegistry(KmoddConfig config) {
+        return new JobRegistry(config.jobs().retainFinished());
+    }
+
+    @Produces
+    @ApplicationScoped
+    ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer) {
+        Settings settings = new Settings(config.load().timeout(), config.unload().pollInterval(),
+                config.unload().progressInterval(), config.jobs().laneCapacity());
+        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC());
+    }
+
+    void close(@Disposes ModuleOperations operations) {
+        operations.close();
+    }
+}

@@ -1,0 +1,70 @@
+package io.kmodd.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Every kmodd setting, under the {@code kmodd.} prefix. */
+@ConfigMapping(prefix = "kmodd")
+public interface KmoddConfig {
+
+    KernelConfig kernel();
+
+    JobsConfig jobs();
+
+    LoadConfig load();
+
+    UnloadConfig unload();
+
+    interface KernelConfig {
+        /** Root of the proc filesystem; tests point it at a fixture tree. */
+        @WithDefault("/proc")
+        String procRoot();
+
+        /** Root of sysfs; tests point it at a fixture tree. */
+        @WithDefault("/sys")
+        String sysRoot();
+
+        /** The module tree libkmod reads; unset means /lib/modules/`uname -r` of the running kernel. */
+        Optional<String> modulesDir();
+    }
+
+    interface JobsConfig {
+        /** Finished jobs kept for GET /jobs; the oldest are dropped first. */
+        @WithDefault("1000")
+        int retainFinished();
+
+        /** Unfinished jobs one module's lane holds before answering 429. */
+        @WithDefault("64")
+        int laneCapacity();
+    }
+
+    interface LoadConfig {
+        /** How long a load may wait for its dependencies and for another loader's EBUSY to settle. */
+        @WithDefault("60s")
+        Duration timeout();
+
+        /** The longest ?wait= a load request may ask for. */
+        @WithDefault("10m")
+        Duration maxWait();
+    }
+
+    interface UnloadConfig {
+        /** The timeout of an unload that names none. */
+        @WithDefault("10s")
+        Duration defaultTimeout();
+
+        /** The longest timeout an unload may ask for. */
+        @WithDefault("1h")
+        Duration maxTimeout();
+
+        /** How often a waiting removal reads the refcount; a holder's release is seen within this. */
+        @WithDefault("10ms")
+        Duration pollInterval();
+
+        /** How often a waiting job reports its elapsed time. */
+        @WithDefault("500ms")
+        Duration progressInterval();
+    }
+}

@@ -1,0 +1,35 @@
+package io.kmodd.health;
+
+import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.KernelSupport;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready when kmodd can change modules; otherwise down, saying why (no module support, no capability, ...). */
+@Readiness
+@ApplicationScoped
+public class KernelReadiness implements HealthCheck {
+    private final Kernel kernel;
+
+    public KernelReadiness(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        KernelSupport s = kernel.support();
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("kernel")
+                .status(s.canWrite())
+                .withData("moduleSupport", s.modular())
+                .withData("capSysModule", s.capSysModule())
+                .withData("modulesDisabled", s.modulesDisabled())
+                .withData("libkmod", s.resolverAvailable());
+        for (int i = 0; i < s.problems().size(); i++) {
+            b.withData("problem" + (i + 1), s.problems().get(i));
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,191 @@
+package io.kmodd.jobs;
+
+import io.kmodd.kernel.Errno;
+import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.KernelCall;
+import io.kmodd.kernel.KernelException;
+import io.kmodd.kernel.LoadedModule;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.kernel.ModuleUsage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs one unload job on its module's lane, patiently, as the kmod patient-removal series does but
+ * without its growing poll interval: it reads the refcount every poll interval (10 ms by default),
+ * calls delete_module(O_NONBLOCK) as soon as the count is 0, and retries the kernel's EAGAIN/EBUSY
+ * refusals (refcount 0 but not removable yet) within the same deadline. Since Linux 3.13 the kernel
+ * never waits inside delete_module, so all waiting happens here, on the lane thread, in a cancellable
+ * sleep. Holders (other modules) make waiting pointless, so they fail the job at once.
+ */
+final class PatientRemoval {
+    private final Kernel kernel;
+    private final ModuleOperations operations;
+    private final Settings settings;
+    private final JobObserver observer;
+
+    PatientRemoval(Kernel kernel, ModuleOperations operations, Settings settings, JobObserver observer) {
+        this.kernel = kernel;
+        this.operations = operations;
+        this.settings = settings;
+        this.observer = observer;
+    }
+
+    /** Returns the time spent waiting, for the metrics. */
+    Duration run(Job job) {
+        ModuleName name = job.module();
+        UnloadOptions opts = job.unloadOptions();
+        List<ModuleName> dependencies = opts.removeDependencies() ? dependenciesOf(name) : List.of();
+        long start = System.nanoTime();
+        try {
+            boolean removed = remove(job, name, opts, start);
+            if (removed && opts.removeDependencies()) {
+                removeUnused(job, dependencies, opts);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            job.fail(new JobError(null, "interrupted", "kmodd is shutting down; " + name + " is still loaded"));
+        }
+        return LoadRunner.elapsed(start);
+    }
+
+    private boolean remove(Job job, ModuleName name, UnloadOptions opts, long start) throws InterruptedException {
+        long deadline = start + opts.timeout().toNanos();
+        long nextProgress = start + settings.progressInterval().toNanos();
+        int lastRefcnt = -1;
+        int attempts = 0;
+        Errno lastRefusal = null;
+        if (opts.force()) {
+            job.event("warning", "forced removal (O_TRUNC) removes " + name
+                    + " even while in use and taints the kernel (taint flag R)", Map.of("taint", "R"));
+        }
+        if (!job.enter(JobState.WAITING, "waiting for " + name + " to be unused")) {
+            job.cancelled("cancelled before it started; " + name + " is as it was");
+            return false;
+        }
+        while (true) {
+            Optional<ModuleUsage> usage = kernel.usage(name);
+            if (usage.isEmpty()) {
+                job.succeed(name + " is gone: removed by another party" + (attempts > 0 ? " during the wait" : ""), false);
+                return true;
+            }
+            ModuleUsage u = usage.get();
+            if (!opts.force() && !u.holders().isEmpty()) {
+                job.fail(new JobError(null, "in-use-by-holders", name + " is held by " + String.join(", ", u.holders())
+                        + "; waiting cannot help until they are removed (or use removeDependencies on them)"));
+                return false;
+            }
+            if (u.refcnt() != lastRefcnt) {
+                job.event("refcnt", "refcnt of " + name + " is " + u.refcnt(), Map.of("refcnt", u.refcnt()));
+                lastRefcnt = u.refcnt();
+            }
+            boolean ready = u.refcnt() == 0 && u.state() == ModuleState.LIVE;
+            if (ready || opts.force() || opts.timeout().isZero()) {
+                if (!job.enter(JobState.RUNNING, "calling delete_module for " + name)) {
+                    job.cancelled("cancelled; " + name + " is still loaded");
+                    return false;
+                }
+                attempts++;
+                try {
+                    kernel.unload(name, opts.force());
+                    observer.kernelCall(KernelCall.DELETE_MODULE, null);
+                    job.event("attempt", "delete_module " + name + ": OK", Map.of("call", "delete_module", "errno", "OK",
+                            "attempt", attempts));
+                    job.succeed("removed " + name + " after " + millis(start) + " ms and " + attempts
+                            + (attempts == 1 ? " attempt" : " attempts"), false);
+                    return true;
+                } catch (KernelException e) {
+                    observer.kernelCall(e.call(), e.errno());
+                    job.event("attempt", e.getMessage(), Map.of("call", "delete_module", "errno", e.errno().name(),
+                            "attempt", attempts));
+                    if (e.errno() == Errno.ENOENT) {
+                        job.succeed(name + " is gone: removed by another party during the wait", false);
+                        return true;
+                    }
+                    if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EBUSY) {
+                        job.fail(new JobError(e.errno().name(), "kernel-error", e.getMessage()));
+                        return false;
+                    }
+                    lastRefusal = e.errno();
+                    if (!job.enter(JobState.WAITING, "the kernel refused with " + e.errno().name() + "; retrying")) {
+                        job.cancelled("cancelled; " + name + " is still loaded");
+                        return false;
+                    }
+                }
+            }
+            long now = System.nanoTime();
+            if (now >= deadline) {
+                job.fail(new JobError(lastRefusal == null ? null : lastRefusal.name(), "timeout",
+                        timeoutReason(name, u, opts.timeout(), attempts, lastRefusal)));
+                return false;
+            }
+            if (now >= nextProgress) {
+                job.progress(Duration.ofNanos(now - start), "waiting for " + name + ": refcnt " + u.refcnt(),
+                        Map.of("refcnt", u.refcnt(), "attempts", attempts));
+                nextProgress = now + settings.progressInterval().toNanos();
+            }
+            Duration sleep = Duration.ofNanos(Math.min(settings.pollInterval().toNanos(), deadline - now));
+            if (job.pause(sleep)) {
+                job.cancelled("cancelled after " + millis(start) + " ms; " + name + " is still loaded");
+                return false;
+            }
+        }
+    }
+
+    private static String timeoutReason(ModuleName name, ModuleUsage u, Duration timeout, int attempts,
+            Errno lastRefusal) {
+        String after = timeout.isZero() ? "on the only attempt (timeout=0)" : "after " + DurationText.format(timeout);
+        if (u.refcnt() > 0) {
+            return "still in use: refcnt " + u.refcnt() + " " + after + "; " + name + " stays loaded";
+        }
+        if (lastRefusal != null) {
+            return "the kernel still refuses removal (" + lastRefusal.name() + ") " + after + ", " + attempts
+                    + (attempts == 1 ? " attempt" : " attempts") + "; " + name + " stays loaded";
+        }
+        return name + " was still " + u.state().wireName() + " " + after + "; it stays as it is";
+    }
+
+    /** The modules this one uses: those whose holders include it (the kernel's own view). */
+    private List<ModuleName> dependenciesOf(ModuleName name) {
+        List<ModuleName> deps = new ArrayList<>();
+        for (LoadedModule m : kernel.loadedModules()) {
+            if (m.holders().stream().anyMatch(h -> h.replace('-', '_').equals(name.value()))) {
+                deps.add(m.name());
+            }
+        }
+        return deps;
+    }
+
+    /** modprobe -r's second half: dependencies nothing else uses go too, each through its own lane. */
+    private void removeUnused(Job job, List<ModuleName> dependencies, UnloadOptions opts) throws InterruptedException {
+        for (ModuleName dep : dependencies) {
+            Optional<ModuleUsage> u = kernel.usage(dep);
+            if (u.isEmpty() || u.get().refcnt() > 0 || !u.get().holders().isEmpty()) {
+                continue;
+            }
+            Job d;
+            try {
+                d = operations.unloadDependency(dep, new UnloadOptions(Duration.ZERO, false, true), job.id());
+            } catch (RefusedException e) {
+                job.event("warning", "dependency " + dep + " left loaded: " + e.getMessage(), Map.of("module", dep.value()));
+                continue;
+            }
+            job.event("dependency", "removing unused dependency " + dep + " (job " + d.id() + ")",
+                    Map.of("module", dep.value(), "job", d.id()));
+            Job ended = d.completion().join();
+            if (ended.state() != JobState.SUCCEEDED) {
+                JobSnapshot s = ended.snapshot();
+                job.event("warning", "dependency " + dep + " left loaded: "
+                        + (s.error() == null ? s.state() : s.error().detail()), Map.of("module", dep.value()));
+            }
+        }
+    }
+
+    private static long millis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

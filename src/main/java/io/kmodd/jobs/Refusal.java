@@ -1,0 +1,15 @@
+package io.kmodd.jobs;
+
+/** Why a request was refused before or instead of becoming a job; the HTTP layer maps each to a status. */
+public enum Refusal {
+    NOT_FOUND,
+    NO_MODULE_SUPPORT,
+    NO_PRIVILEGE,
+    BLACKLISTED,
+    AMBIGUOUS,
+    IN_USE_BY_HOLDERS,
+    QUEUE_FULL,
+    JOB_FINISHED,
+    NOT_CANCELLABLE,
+    RESOLUTION_FAILED
+}

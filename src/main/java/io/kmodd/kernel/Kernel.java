@@ -1,0 +1,42 @@
+package io.kmodd.kernel;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one narrow port between kmodd and the kernel: reads of /proc and /sys, module resolution, and
+ * the two module syscalls. The real implementation is {@code io.kmodd.kernel.linux.LinuxKernel}; tests
+ * put a simulated kernel behind the same port. Implementations are thread-safe.
+ */
+public interface Kernel {
+
+    /** Probes what the kernel and the daemon's privileges allow; cheap enough for a readiness check. */
+    KernelSupport support();
+
+    /** All loaded modules, as /proc/modules lists them; empty on a kernel without module support. */
+    List<LoadedModule> loadedModules();
+
+    /** One loaded module in detail, or empty when it is not loaded. */
+    Optional<LoadedModule> loadedModule(ModuleName name);
+
+    /** The module's state, refcount and holders, or empty when it is not loaded. Called in wait loops. */
+    Optional<ModuleUsage> usage(ModuleName name);
+
+    /** Whether the module is built into the kernel (listed in /sys/module without an initstate). */
+    boolean isBuiltin(ModuleName name);
+
+    /**
+     * Resolves a name or alias against the running kernel's module tree and modprobe.d (libkmod). Empty
+     * when nothing matches. An alias may resolve to several modules.
+     */
+    List<ResolvedModule> resolve(String nameOrAlias) throws ResolutionException;
+
+    /** finit_module(2) on the module's file with the given argument string. */
+    void load(ResolvedModule module, String args) throws KernelException;
+
+    /** delete_module(2) with O_NONBLOCK, and O_TRUNC when forced. */
+    void unload(ModuleName name, boolean force) throws KernelException;
+
+    /** /proc/sys/kernel/tainted, or -1 when it cannot be read. */
+    long taintMask();
+}

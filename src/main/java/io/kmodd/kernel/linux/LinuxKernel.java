@@ -1,0 +1,131 @@
+package io.kmodd.kernel.linux;
+
+import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.KernelException;
+import io.kmodd.kernel.KernelSupport;
+import io.kmodd.kernel.LoadedModule;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleUsage;
+import io.kmodd.kernel.ResolutionException;
+import io.kmodd.kernel.ResolvedModule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The real kernel: /proc and /sys for reads, libkmod for resolution, finit_module and delete_module
+ * for writes. No process is ever spawned. Thread-safe.
+ */
+public final class LinuxKernel implements Kernel, AutoCloseable {
+    private static final int CAP_SYS_MODULE = 16;
+
+    private final KernelPaths paths;
+    private final ProcModules procModules;
+    private final SysModule sysModule;
+    private final ModuleResolver resolver;
+    private final Syscalls syscalls = new Syscalls();
+
+    /** @param modulesDir the module tree, or null for the running kernel's */
+    public LinuxKernel(Path procRoot, Path sysRoot, String modulesDir) {
+        this.paths = new KernelPaths(procRoot, sysRoot);
+        this.procModules = new ProcModules(paths);
+        this.sysModule = new SysModule(paths);
+        this.resolver = new ModuleResolver(modulesDir);
+    }
+
+    @Override
+    public KernelSupport support() {
+        List<String> problems = new ArrayList<>();
+        boolean modular = procModules.exists();
+        if (!modular) {
+            problems.add("this kernel has no loadable module support (" + paths.procModules() + " does not exist)");
+        }
+        boolean disabled = SysModule.readString(paths.modulesDisabled()).map("1"::equals).orElse(false);
+        if (disabled) {
+            problems.add("module loading and removal are disabled until reboot (kernel.modules_disabled=1)");
+        }
+        boolean cap = hasCapSysModule();
+        if (!cap) {
+            problems.add("kmodd lacks CAP_SYS_MODULE; run it as root or grant the capability (AmbientCapabilities=CAP_SYS_MODULE)");
+        }
+        boolean resolverOk = true;
+        if (modular) {
+            Optional<String> p = resolver.problem();
+            if (p.isPresent()) {
+                resolverOk = false;
+                problems.add(p.get());
+            }
+        }
+        return new KernelSupport(modular, cap, disabled, resolverOk, problems);
+    }
+
+    private boolean hasCapSysModule() {
+        try {
+            for (String line : Files.readAllLines(paths.selfStatus())) {
+                if (line.startsWith("CapEff:")) {
+                    long mask = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                    return (mask & (1L << CAP_SYS_MODULE)) != 0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
+    @Override
+    public List<LoadedModule> loadedModules() {
+        return procModules.read();
+    }
+
+    @Override
+    public Optional<LoadedModule> loadedModule(ModuleName name) {
+        return sysModule.read(name);
+    }
+
+    @Override
+    public Optional<ModuleUsage> usage(ModuleName name) {
+        return sysModule.usage(name);
+    }
+
+    @Override
+    public boolean isBuiltin(ModuleName name) {
+        return sysModule.isBuiltin(name);
+    }
+
+    @Override
+    public List<ResolvedModule> resolve(String nameOrAlias) throws ResolutionException {
+        return resolver.resolve(nameOrAlias);
+    }
+
+    @Override
+    public void load(ResolvedModule module, String args) throws KernelException {
+        Path file = module.path().orElseThrow(() -> new IllegalArgumentException(module.name() + " is built in"));
+        String f = file.getFileName().toString();
+        boolean compressed = f.endsWith(".xz") || f.endsWith(".zst") || f.endsWith(".gz");
+        syscalls.finitModule(file, args, compressed);
+    }
+
+    @Override
+    public void unload(ModuleName name, boolean force) throws KernelException {
+        syscalls.deleteModule(name.value(), force);
+    }
+
+    @Override
+    public long taintMask() {
+        return SysModule.readString(paths.tainted()).map(s -> {
+            try {
+                return Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                return -1L;
+            }
+        }).orElse(-1L);
+    }
+
+    @Override
+    public void close() {
+        resolver.close();
+    }
+}

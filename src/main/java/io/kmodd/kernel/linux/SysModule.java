@@ -1,0 +1,96 @@
+package io.kmodd.kernel.linux;
+
+import io.kmodd.kernel.LoadedModule;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.kernel.ModuleUsage;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Reads one module's directory under /sys/module: initstate, refcnt, holders/, coresize, taint and
+ * parameters/. A module that is built in has a directory but no initstate. Every read tolerates the
+ * module going away in the middle (files vanish); stateless and thread-safe.
+ */
+final class SysModule {
+    private final KernelPaths paths;
+
+    SysModule(KernelPaths paths) {
+        this.paths = paths;
+    }
+
+    Optional<ModuleUsage> usage(ModuleName name) {
+        Path dir = paths.sysModule(name.value());
+        Optional<ModuleState> state = readString(dir.resolve("initstate")).flatMap(ModuleState::parse);
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        int refcnt = readString(dir.resolve("refcnt")).map(SysModule::parseIntOrZero).orElse(0);
+        return Optional.of(new ModuleUsage(state.get(), refcnt, holders(dir)));
+    }
+
+    Optional<LoadedModule> read(ModuleName name) {
+        Path dir = paths.sysModule(name.value());
+        return usage(name).map(u -> new LoadedModule(name, u.state(), u.refcnt(),
+                readString(dir.resolve("coresize")).map(SysModule::parseLongOrZero).orElse(0L),
+                u.holders(), readString(dir.resolve("taint")).orElse(""), parameters(dir)));
+    }
+
+    boolean isBuiltin(ModuleName name) {
+        Path dir = paths.sysModule(name.value());
+        return Files.isDirectory(dir) && !Files.exists(dir.resolve("initstate"));
+    }
+
+    private static List<String> holders(Path dir) {
+        List<String> holders = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("holders"))) {
+            s.forEach(p -> holders.add(p.getFileName().toString()));
+        } catch (IOException e) {
+            return List.of();
+        }
+        holders.sort(null);
+        return holders;
+    }
+
+    private static Map<String, String> parameters(Path dir) {
+        Map<String, String> params = new TreeMap<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("parameters"))) {
+            // Write-only parameters (mode 0200) fail to read and are left out, not guessed.
+            s.forEach(p -> readString(p).ifPresent(v -> params.put(p.getFileName().toString(), v)));
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return params;
+    }
+
+    static Optional<String> readString(Path file) {
+        try {
+            return Optional.of(Files.readString(file).strip());
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int parseIntOrZero(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static long parseLongOrZero(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0L;
+        }
+    }
+}
