@@ -42,9 +42,12 @@ final class PatientRemoval {
         List<ModuleName> dependencies = opts.removeDependencies() ? dependenciesOf(name) : List.of();
         long start = System.nanoTime();
         try {
-            boolean removed = remove(job, name, opts, start);
-            if (removed && opts.removeDependencies()) {
-                removeUnused(job, dependencies, opts);
+            String removed = remove(job, name, opts, start);
+            if (removed != null) {
+                if (opts.removeDependencies()) {
+                    removeUnused(job, dependencies);
+                }
+                job.succeed(removed, false);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -53,7 +56,8 @@ final class PatientRemoval {
         return LoadRunner.elapsed(start);
     }
 
-    private boolean remove(Job job, ModuleName name, UnloadOptions opts, long start) throws InterruptedException {
+    /** The success message once the module is gone; null when the job has ended otherwise. */
+    private String remove(Job job, ModuleName name, UnloadOptions opts, long start) throws InterruptedException {
         long deadline = start + opts.timeout().toNanos();
         long nextProgress = start + settings.progressInterval().toNanos();
         int lastRefcnt = -1;
@@ -65,19 +69,18 @@ final class PatientRemoval {
         }
         if (!job.enter(JobState.WAITING, "waiting for " + name + " to be unused")) {
             job.cancelled("cancelled before it started; " + name + " is as it was");
-            return false;
+            return null;
         }
         while (true) {
             Optional<ModuleUsage> usage = kernel.usage(name);
             if (usage.isEmpty()) {
-                job.succeed(name + " is gone: removed by another party" + (attempts > 0 ? " during the wait" : ""), false);
-                return true;
+                return name + " is gone: removed by another party" + (attempts > 0 ? " during the wait" : "");
             }
             ModuleUsage u = usage.get();
             if (!opts.force() && !u.holders().isEmpty()) {
                 job.fail(new JobError(null, "in-use-by-holders", name + " is held by " + String.join(", ", u.holders())
                         + "; waiting cannot help until they are removed (or use removeDependencies on them)"));
-                return false;
+                return null;
             }
             if (u.refcnt() != lastRefcnt) {
                 job.event("refcnt", "refcnt of " + name + " is " + u.refcnt(), Map.of("refcnt", u.refcnt()));
@@ -87,7 +90,7 @@ final class PatientRemoval {
             if (ready || opts.force() || opts.timeout().isZero()) {
                 if (!job.enter(JobState.RUNNING, "calling delete_module for " + name)) {
                     job.cancelled("cancelled; " + name + " is still loaded");
-                    return false;
+                    return null;
                 }
                 attempts++;
                 try {
@@ -95,25 +98,23 @@ final class PatientRemoval {
                     observer.kernelCall(KernelCall.DELETE_MODULE, null);
                     job.event("attempt", "delete_module " + name + ": OK", Map.of("call", "delete_module", "errno", "OK",
                             "attempt", attempts));
-                    job.succeed("removed " + name + " after " + millis(start) + " ms and " + attempts
-                            + (attempts == 1 ? " attempt" : " attempts"), false);
-                    return true;
+                    return "removed " + name + " after " + millis(start) + " ms and " + attempts
+                            + (attempts == 1 ? " attempt" : " attempts");
                 } catch (KernelException e) {
                     observer.kernelCall(e.call(), e.errno());
                     job.event("attempt", e.getMessage(), Map.of("call", "delete_module", "errno", e.errno().name(),
                             "attempt", attempts));
                     if (e.errno() == Errno.ENOENT) {
-                        job.succeed(name + " is gone: removed by another party during the wait", false);
-                        return true;
+                        return name + " is gone: removed by another party during the wait";
                     }
                     if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EBUSY) {
                         job.fail(new JobError(e.errno().name(), "kernel-error", e.getMessage()));
-                        return false;
+                        return null;
                     }
                     lastRefusal = e.errno();
                     if (!job.enter(JobState.WAITING, "the kernel refused with " + e.errno().name() + "; retrying")) {
                         job.cancelled("cancelled; " + name + " is still loaded");
-                        return false;
+                        return null;
                     }
                 }
             }
@@ -121,7 +122,7 @@ final class PatientRemoval {
             if (now >= deadline) {
                 job.fail(new JobError(lastRefusal == null ? null : lastRefusal.name(), "timeout",
                         timeoutReason(name, u, opts.timeout(), attempts, lastRefusal)));
-                return false;
+                return null;
             }
             if (now >= nextProgress) {
                 job.progress(Duration.ofNanos(now - start), "waiting for " + name + ": refcnt " + u.refcnt(),
@@ -131,7 +132,7 @@ final class PatientRemoval {
             Duration sleep = Duration.ofNanos(Math.min(settings.pollInterval().toNanos(), deadline - now));
             if (job.pause(sleep)) {
                 job.cancelled("cancelled after " + millis(start) + " ms; " + name + " is still loaded");
-                return false;
+                return null;
             }
         }
     }
@@ -161,7 +162,7 @@ final class PatientRemoval {
     }
 
     /** modprobe -r's second half: dependencies nothing else uses go too, each through its own lane. */
-    private void removeUnused(Job job, List<ModuleName> dependencies, UnloadOptions opts) throws InterruptedException {
+    private void removeUnused(Job job, List<ModuleName> dependencies) {
         for (ModuleName dep : dependencies) {
             Optional<ModuleUsage> u = kernel.usage(dep);
             if (u.isEmpty() || u.get().refcnt() > 0 || !u.get().holders().isEmpty()) {

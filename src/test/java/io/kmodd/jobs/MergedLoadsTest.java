@@ -1,0 +1,228 @@
+package io.kmodd.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kmodd.kernel.Errno;
+import io.kmodd.kernel.KernelSupport;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleParameters;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.testing.SimulatedKernel;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Loads through the lanes against the simulated kernel: merging, dependencies, and racing loaders. */
+class MergedLoadsTest {
+    private final SimulatedKernel kernel = new SimulatedKernel();
+    private ModuleOperations ops;
+    private ExecutorService clients;
+
+    @BeforeEach
+    void setUp() {
+        ops = new ModuleOperations(kernel, new JobRegistry(1000),
+                new Settings(Duration.ofSeconds(5), Duration.ofMillis(5), Duration.ofMillis(100), 64),
+                JobObserver.NONE, Clock.systemUTC());
+        clients = Executors.newFixedThreadPool(50);
+    }
+
+    @AfterEach
+    void tearDown() {
+        clients.shutdownNow();
+        ops.close();
+    }
+
+    private static ModuleName n(String s) {
+        return ModuleName.of(s);
+    }
+
+    private Job await(Job job) throws Exception {
+        return job.completion().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void fiftyConcurrentLoadsBecomeOneKernelLoadAndOneJob() throws Exception {
+        kernel.define("xfs");
+        kernel.holdLoads();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<ModuleOperations.LoadTicket>> answers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            answers.add(clients.submit(() -> {
+                start.await();
+                return ops.load(n("xfs"), ModuleParameters.NONE);
+            }));
+        }
+        start.countDown();
+        assertThat(kernel.awaitLoadInFlight(5000)).isTrue();
+        Set<String> ids = ConcurrentHashMap.newKeySet();
+        List<ModuleOperations.LoadTicket> tickets = new ArrayList<>();
+        // Every request is answered while the load is still held in the kernel.
+        for (Future<ModuleOperations.LoadTicket> f : answers) {
+            ModuleOperations.LoadTicket t = f.get(5, TimeUnit.SECONDS);
+            tickets.add(t);
+            ids.add(t.job().id());
+        }
+        kernel.releaseLoads();
+        assertThat(ids).hasSize(1);
+        Job job = await(tickets.get(0).job());
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.requests()).isEqualTo(50);
+        assertThat(tickets.stream().filter(ModuleOperations.LoadTicket::joined).count()).isEqualTo(49);
+        assertThat(kernel.finitCalls("xfs")).isEqualTo(1);
+        assertThat(kernel.isLoaded("xfs")).isTrue();
+    }
+
+    @Test
+    void sharedDependencyIsLoadedOnceAndFirst() throws Exception {
+        kernel.define("libcrc32c").define("xfs", "libcrc32c").define("btrfs", "libcrc32c");
+        kernel.holdLoads();
+        Job xfs = ops.load(n("xfs"), ModuleParameters.NONE).job();
+        Job btrfs = ops.load(n("btrfs"), ModuleParameters.NONE).job();
+        assertThat(kernel.awaitLoadInFlight(5000)).isTrue();
+        kernel.releaseLoads();
+        assertThat(await(xfs).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(await(btrfs).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(kernel.finitCalls("libcrc32c")).isEqualTo(1);
+        assertThat(kernel.finitCalls("xfs")).isEqualTo(1);
+        assertThat(kernel.finitCalls("btrfs")).isEqualTo(1);
+        assertThat(kernel.usage(n("libcrc32c")).orElseThrow().holders()).containsExactlyInAnyOrder("xfs", "btrfs");
+        assertThat(xfs.snapshot().events()).anyMatch(e -> e.type().equals("dependency")
+                && "libcrc32c".equals(e.data().get("module")));
+    }
+
+    @Test
+    void alreadyLiveIsAnsweredWithoutAJobOrKernelCall() {
+        kernel.define("loop");
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        ModuleOperations.LoadTicket t = ops.load(n("loop"), ModuleParameters.NONE);
+        assertThat(t.alreadyLoaded()).isTrue();
+        assertThat(t.job()).isNull();
+        assertThat(kernel.finitCalls("loop")).isZero();
+    }
+
+    @Test
+    void eexistFromARacingLoaderIsSuccess() throws Exception {
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EEXIST);
+        kernel.afterScriptedFinit("dummy", () -> kernel.loadedByOther("dummy", ModuleState.LIVE));
+        Job job = await(ops.load(n("dummy"), ModuleParameters.NONE).job());
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().alreadyLoaded()).isTrue();
+        assertThat(job.snapshot().outcome()).contains("loaded meanwhile by another loader");
+    }
+
+    @Test
+    void ebusyFromAnOutsideLoaderIsWaitedOutNotFailed() throws Exception {
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EBUSY);
+        // udev's modprobe has it coming; it goes live 150 ms later.
+        kernel.afterScriptedFinit("dummy", () -> {
+            kernel.loadedByOther("dummy", ModuleState.COMING);
+            clients.submit((Callable<Void>) () -> {
+                Thread.sleep(150);
+                kernel.setState("dummy", ModuleState.LIVE);
+                return null;
+            });
+        });
+        Job job = await(ops.load(n("dummy"), ModuleParameters.NONE).job());
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().events()).anyMatch(e -> e.type().equals("state") && e.state().equals("waiting"));
+        assertThat(job.snapshot().alreadyLoaded()).isTrue();
+    }
+
+    @Test
+    void ebusyThenTheOutsideLoadFailsSoKmoddRetriesAndLoadsIt() throws Exception {
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EBUSY);
+        kernel.afterScriptedFinit("dummy", () -> {
+            kernel.loadedByOther("dummy", ModuleState.COMING);
+            clients.submit((Callable<Void>) () -> {
+                Thread.sleep(100);
+                kernel.removedByOther("dummy");
+                return null;
+            });
+        });
+        Job job = await(ops.load(n("dummy"), ModuleParameters.NONE).job());
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().alreadyLoaded()).isFalse();
+        assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
+    }
+
+    @Test
+    void kernelErrorsBecomeTypedFailures() throws Exception {
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EINVAL);
+        Job job = await(ops.load(n("dummy"), ModuleParameters.of(Map.of("numdummies", "x"))).job());
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.snapshot().error().errno()).isEqualTo("EINVAL");
+        assertThat(job.snapshot().error().detail()).contains("invalid parameters");
+    }
+
+    @Test
+    void parametersReachTheKernel() throws Exception {
+        kernel.define("loop");
+        Job job = await(ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "4"))).job());
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "4");
+    }
+
+    @Test
+    void loadsWithOtherParametersDoNotJoin() throws Exception {
+        kernel.define("loop");
+        kernel.holdLoads();
+        Job a = ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "4"))).job();
+        ModuleOperations.LoadTicket b = ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "8")));
+        assertThat(b.joined()).isFalse();
+        kernel.releaseLoads();
+        assertThat(await(a).state()).isEqualTo(JobState.SUCCEEDED);
+        Job second = await(b.job());
+        assertThat(second.snapshot().alreadyLoaded()).isTrue();
+        assertThat(second.snapshot().outcome()).contains("parameters were not applied");
+        assertThat(kernel.finitCalls("loop")).isEqualTo(1);
+    }
+
+    @Test
+    void unknownModuleIsRefusedWithoutKernelCall() {
+        assertThatThrownBy(() -> ops.load(n("nosuchmod"), ModuleParameters.NONE))
+                .isInstanceOf(RefusedException.class)
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NOT_FOUND);
+        assertThat(kernel.finitCalls("nosuchmod")).isZero();
+    }
+
+    @Test
+    void kernelWithoutModuleSupportRefusesWrites() {
+        kernel.define("xfs");
+        kernel.setSupport(new KernelSupport(false, true, false, true, List.of("no module support")));
+        assertThatThrownBy(() -> ops.load(n("xfs"), ModuleParameters.NONE))
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NO_MODULE_SUPPORT);
+        kernel.setSupport(new KernelSupport(true, false, false, true, List.of("no CAP_SYS_MODULE")));
+        assertThatThrownBy(() -> ops.load(n("xfs"), ModuleParameters.NONE))
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NO_PRIVILEGE);
+        assertThat(kernel.finitCalls("xfs")).isZero();
+    }
+
+    @Test
+    void failedDependencyFailsTheDependent() throws Exception {
+        kernel.define("libcrc32c").define("xfs", "libcrc32c");
+        kernel.scriptFinit("libcrc32c", Errno.ENOMEM);
+        Job job = await(ops.load(n("xfs"), ModuleParameters.NONE).job());
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.snapshot().error().reason()).isEqualTo("dependency-failed");
+        assertThat(job.snapshot().error().errno()).isEqualTo("ENOMEM");
+        assertThat(kernel.finitCalls("xfs")).isZero();
+    }
+}

@@ -1,0 +1,238 @@
+package io.kmodd.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kmodd.kernel.Errno;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleParameters;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.testing.SimulatedKernel;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Patient removal against the simulated kernel: waiting, retrying, deadlines, cancel, holders, merging. */
+class PatientRemovalTest {
+    private final SimulatedKernel kernel = new SimulatedKernel();
+    private ModuleOperations ops;
+    private ExecutorService side;
+
+    @BeforeEach
+    void setUp() {
+        ops = new ModuleOperations(kernel, new JobRegistry(1000),
+                new Settings(Duration.ofSeconds(5), Duration.ofMillis(5), Duration.ofMillis(50), 64),
+                JobObserver.NONE, Clock.systemUTC());
+        side = Executors.newFixedThreadPool(4);
+        kernel.define("loop");
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+    }
+
+    @AfterEach
+    void tearDown() {
+        side.shutdownNow();
+        ops.close();
+    }
+
+    private static UnloadOptions within(Duration t) {
+        return new UnloadOptions(t, false, false);
+    }
+
+    private Job unload(String name, UnloadOptions o) throws Exception {
+        return ops.unload(ModuleName.of(name), o).job().completion().get(10, TimeUnit.SECONDS);
+    }
+
+    private void later(long millis, Runnable r) {
+        side.submit(() -> {
+            Thread.sleep(millis);
+            r.run();
+            return null;
+        });
+    }
+
+    @Test
+    void refcountDroppingMidWaitIsFollowedByRemoval() throws Exception {
+        kernel.setUsers("loop", 1);
+        later(200, () -> kernel.setUsers("loop", 0));
+        Job job = unload("loop", within(Duration.ofSeconds(5)));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(kernel.isLoaded("loop")).isFalse();
+        JobSnapshot s = job.snapshot();
+        assertThat(s.events()).anyMatch(e -> e.type().equals("refcnt") && Integer.valueOf(1).equals(e.data().get("refcnt")));
+        assertThat(s.events()).anyMatch(e -> e.type().equals("refcnt") && Integer.valueOf(0).equals(e.data().get("refcnt")));
+        // The removal waited for the holder rather than hammering the kernel: one delete_module call.
+        assertThat(kernel.deleteCalls("loop")).isEqualTo(1);
+    }
+
+    @Test
+    void refusalsWithRefcountZeroAreRetried() throws Exception {
+        kernel.scriptDelete("loop", Errno.EAGAIN, Errno.EBUSY);
+        Job job = unload("loop", within(Duration.ofSeconds(5)));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(kernel.deleteCalls("loop")).isEqualTo(3);
+        assertThat(job.snapshot().events().stream().filter(e -> e.type().equals("attempt")).map(e -> e.data().get("errno")))
+                .containsExactly("EAGAIN", "EBUSY", "OK");
+    }
+
+    @Test
+    void deadlineFailsAndLeavesTheModuleLoaded() throws Exception {
+        kernel.setUsers("loop", 1);
+        long t0 = System.nanoTime();
+        Job job = unload("loop", within(Duration.ofMillis(300)));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.snapshot().error().reason()).isEqualTo("timeout");
+        assertThat(job.snapshot().error().detail()).contains("still in use: refcnt 1 after 300ms");
+        assertThat(kernel.isLoaded("loop")).isTrue();
+        assertThat(kernel.deleteCalls("loop")).isZero();
+        assertThat(tookMs).isGreaterThanOrEqualTo(300);
+    }
+
+    @Test
+    void timeoutZeroMakesExactlyOneAttempt() throws Exception {
+        kernel.setUsers("loop", 1);
+        Job job = unload("loop", within(Duration.ZERO));
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.snapshot().error().errno()).isEqualTo("EAGAIN");
+        assertThat(kernel.deleteCalls("loop")).isEqualTo(1);
+    }
+
+    @Test
+    void cancelStopsAWaitingRemoval() throws Exception {
+        kernel.setUsers("loop", 1);
+        Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(30))).job();
+        waitForState(job, JobState.WAITING);
+        ops.cancel(job.id());
+        Job ended = job.completion().get(2, TimeUnit.SECONDS);
+        assertThat(ended.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(kernel.isLoaded("loop")).isTrue();
+        assertThatThrownBy(() -> ops.cancel(job.id())).extracting(e -> ((RefusedException) e).refusal())
+                .isEqualTo(Refusal.JOB_FINISHED);
+    }
+
+    @Test
+    void cancelOfAQueuedJobEndsItBeforeItRuns() throws Exception {
+        kernel.setUsers("loop", 1);
+        Job first = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(30))).job();
+        waitForState(first, JobState.WAITING);
+        Job queuedLoad = ops.load(ModuleName.of("loop"), ModuleParameters.NONE).job();
+        assertThat(queuedLoad.state()).isEqualTo(JobState.QUEUED);
+        ops.cancel(queuedLoad.id());
+        assertThat(queuedLoad.completion().get(1, TimeUnit.SECONDS).state()).isEqualTo(JobState.CANCELLED);
+        ops.cancel(first.id());
+        first.completion().get(2, TimeUnit.SECONDS);
+        assertThat(kernel.finitCalls("loop")).isZero();
+    }
+
+    @Test
+    void holdersAreRefusedAtOnce() {
+        kernel.define("libcrc32c");
+        kernel.loadedByOther("libcrc32c", ModuleState.LIVE);
+        kernel.define("xfs", "libcrc32c");
+        ops.load(ModuleName.of("xfs"), ModuleParameters.NONE).job().completion().join();
+        assertThatThrownBy(() -> ops.unload(ModuleName.of("libcrc32c"), within(Duration.ofSeconds(10))))
+                .isInstanceOf(RefusedException.class)
+                .hasMessageContaining("xfs")
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.IN_USE_BY_HOLDERS);
+        assertThat(kernel.deleteCalls("libcrc32c")).isZero();
+    }
+
+    @Test
+    void concurrentUnloadsBecomeOneJob() throws Exception {
+        kernel.setUsers("loop", 1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<String>> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ids.add(side.submit(() -> {
+                go.await();
+                return ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job().id();
+            }));
+        }
+        go.countDown();
+        List<String> got = new ArrayList<>();
+        for (Future<String> f : ids) {
+            got.add(f.get(5, TimeUnit.SECONDS));
+        }
+        assertThat(got).containsOnly(got.get(0));
+        kernel.setUsers("loop", 0);
+        Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job();
+        assertThat(job.id()).isEqualTo(got.get(0));
+        assertThat(job.completion().get(5, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().requests()).isEqualTo(9);
+        assertThat(kernel.deleteCalls("loop")).isEqualTo(1);
+    }
+
+    @Test
+    void removalByAnotherPartyDuringTheWaitSucceedsAndSaysSo() throws Exception {
+        kernel.setUsers("loop", 1);
+        later(100, () -> kernel.removedByOther("loop"));
+        Job job = unload("loop", within(Duration.ofSeconds(5)));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().outcome()).contains("removed by another party");
+    }
+
+    @Test
+    void notLoadedIsRefused() {
+        assertThatThrownBy(() -> ops.unload(ModuleName.of("xfs"), within(Duration.ofSeconds(1))))
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NOT_FOUND);
+    }
+
+    @Test
+    void removeDependenciesRemovesTheUnusedOnesOnly() throws Exception {
+        kernel.define("libcrc32c").define("xfs", "libcrc32c").define("btrfs", "libcrc32c").define("zstd");
+        kernel.define("f2fs", "zstd");
+        for (String m : List.of("xfs", "f2fs")) {
+            ops.load(ModuleName.of(m), ModuleParameters.NONE).job().completion().get(5, TimeUnit.SECONDS);
+        }
+        Job job = unload("f2fs", new UnloadOptions(Duration.ofSeconds(2), false, true));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(kernel.isLoaded("zstd")).isFalse();
+        // libcrc32c still serves xfs, and removing f2fs must not touch it.
+        assertThat(kernel.isLoaded("libcrc32c")).isTrue();
+        assertThat(kernel.deleteCalls("libcrc32c")).isZero();
+    }
+
+    @Test
+    void forcedRemovalWarnsAboutTheTaint() throws Exception {
+        kernel.setUsers("loop", 2);
+        Job job = unload("loop", new UnloadOptions(Duration.ofSeconds(1), true, false));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().events()).anyMatch(e -> e.type().equals("warning") && e.message().contains("taints"));
+    }
+
+    @Test
+    void waitingReportsProgressTicksButKeepsOnlyTheLatest() throws Exception {
+        kernel.setUsers("loop", 1);
+        List<JobEvent> live = new ArrayList<>();
+        Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofMillis(400))).job();
+        job.subscribe(e -> {
+            synchronized (live) {
+                live.add(e);
+            }
+        }, () -> {
+        });
+        job.completion().get(5, TimeUnit.SECONDS);
+        synchronized (live) {
+            assertThat(live.stream().filter(e -> e.type().equals("progress")).count()).isGreaterThanOrEqualTo(3);
+        }
+        assertThat(job.snapshot().events().stream().filter(e -> e.type().equals("progress")).count()).isLessThanOrEqualTo(1);
+        assertThat(job.snapshot().events().get(job.snapshot().events().size() - 1).type()).isEqualTo("outcome");
+    }
+
+    private static void waitForState(Job job, JobState state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (job.state() != state && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(job.state()).isEqualTo(state);
+    }
+}

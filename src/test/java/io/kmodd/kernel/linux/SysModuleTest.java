@@ -1,0 +1,71 @@
+package io.kmodd.kernel.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kmodd.kernel.LoadedModule;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.kernel.ModuleUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SysModuleTest {
+
+    private static Path module(Path sys, String name, String initstate, String refcnt) throws Exception {
+        Path dir = Files.createDirectories(sys.resolve("module").resolve(name));
+        if (initstate != null) {
+            Files.writeString(dir.resolve("initstate"), initstate + "\n");
+        }
+        if (refcnt != null) {
+            Files.writeString(dir.resolve("refcnt"), refcnt + "\n");
+        }
+        return dir;
+    }
+
+    @Test
+    void readsStateRefcountHoldersSizeTaintAndParameters(@TempDir Path sys) throws Exception {
+        Path dir = module(sys, "libcrc32c", "live", "2");
+        Files.createDirectories(dir.resolve("holders/xfs"));
+        Files.createDirectories(dir.resolve("holders/btrfs"));
+        Files.writeString(dir.resolve("coresize"), "12288\n");
+        Files.writeString(dir.resolve("taint"), "\n");
+        Files.createDirectories(dir.resolve("parameters"));
+        Files.writeString(dir.resolve("parameters/max_loop"), "4\n");
+        Path writeOnly = Files.writeString(dir.resolve("parameters/secret"), "x\n");
+        Files.setPosixFilePermissions(writeOnly, PosixFilePermissions.fromString("-w-------"));
+
+        SysModule s = new SysModule(new KernelPaths(sys, sys));
+        LoadedModule m = s.read(ModuleName.of("libcrc32c")).orElseThrow();
+        assertThat(m.state()).isEqualTo(ModuleState.LIVE);
+        assertThat(m.refcnt()).isEqualTo(2);
+        assertThat(m.holders()).containsExactly("btrfs", "xfs");
+        assertThat(m.sizeBytes()).isEqualTo(12288);
+        assertThat(m.taints()).isEmpty();
+        assertThat(m.parameters()).containsEntry("max_loop", "4");
+        if (!"root".equals(System.getProperty("user.name"))) {
+            assertThat(m.parameters()).doesNotContainKey("secret");
+        }
+    }
+
+    @Test
+    void builtinHasADirectoryButNoInitstate(@TempDir Path sys) throws Exception {
+        module(sys, "ext4", null, null);
+        SysModule s = new SysModule(new KernelPaths(sys, sys));
+        assertThat(s.isBuiltin(ModuleName.of("ext4"))).isTrue();
+        assertThat(s.usage(ModuleName.of("ext4"))).isEmpty();
+        assertThat(s.isBuiltin(ModuleName.of("xfs"))).isFalse();
+    }
+
+    @Test
+    void aModuleGoingAwayMidReadIsAbsentNotAnError(@TempDir Path sys) throws Exception {
+        module(sys, "loop", "going", null);
+        SysModule s = new SysModule(new KernelPaths(sys, sys));
+        ModuleUsage u = s.usage(ModuleName.of("loop")).orElseThrow();
+        assertThat(u.state()).isEqualTo(ModuleState.GOING);
+        assertThat(u.refcnt()).isZero();
+        assertThat(s.usage(ModuleName.of("nosuch"))).isEmpty();
+    }
+}

@@ -1,0 +1,278 @@
+package io.kmodd.testing;
+
+import io.kmodd.kernel.Errno;
+import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.KernelCall;
+import io.kmodd.kernel.KernelException;
+import io.kmodd.kernel.KernelSupport;
+import io.kmodd.kernel.LoadedModule;
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.kernel.ModuleUsage;
+import io.kmodd.kernel.ResolvedModule;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A deterministic kernel behind the same port as the real one, for host tests of lanes, merging and
+ * patient removal. It keeps the kernel's bookkeeping (a dependency's refcount counts its holders), can
+ * hold loads in flight, answers scripted errnos, and counts every call. Thread-safe: one monitor.
+ */
+public final class SimulatedKernel implements Kernel {
+
+    private static final class Mod {
+        ModuleState state = ModuleState.LIVE;
+        int users;
+        final List<String> holders = new ArrayList<>();
+        Map<String, String> params = Map.of();
+    }
+
+    private final Map<ModuleName, ResolvedModule> tree = new HashMap<>();
+    private final Map<ModuleName, Mod> loaded = new TreeMap<>();
+    private final Map<ModuleName, Deque<Errno>> finitScript = new HashMap<>();
+    private final Map<ModuleName, Deque<Errno>> deleteScript = new HashMap<>();
+    private final Map<ModuleName, AtomicInteger> finitCalls = new ConcurrentHashMap<>();
+    private final Map<ModuleName, AtomicInteger> deleteCalls = new ConcurrentHashMap<>();
+    private final Map<ModuleName, Runnable> afterScriptedFinit = new HashMap<>();
+    private volatile CountDownLatch loadGate;
+    private final CountDownLatch loadEntered = new CountDownLatch(1);
+    private volatile KernelSupport support = new KernelSupport(true, true, false, true, List.of());
+
+    /** Puts a module in the module tree with its hard dependencies (already in load order). */
+    public synchronized SimulatedKernel define(String name, String... deps) {
+        List<ModuleName> d = new ArrayList<>();
+        for (String dep : deps) {
+            d.add(ModuleName.of(dep));
+        }
+        ModuleName n = ModuleName.of(name);
+        tree.put(n, new ResolvedModule(n, Optional.of(Path.of("/lib/modules/sim/" + n + ".ko")), "", d, List.of(),
+                List.of(), false, false));
+        return this;
+    }
+
+    public synchronized SimulatedKernel defineResolved(ResolvedModule m) {
+        tree.put(m.name(), m);
+        return this;
+    }
+
+    public synchronized void reset() {
+        tree.clear();
+        loaded.clear();
+        finitScript.clear();
+        deleteScript.clear();
+        finitCalls.clear();
+        deleteCalls.clear();
+        afterScriptedFinit.clear();
+        loadGate = null;
+        support = new KernelSupport(true, true, false, true, List.of());
+    }
+
+    /** Loads held until {@link #releaseLoads()} are counted and block inside finit_module. */
+    public void holdLoads() {
+        loadGate = new CountDownLatch(1);
+    }
+
+    public void releaseLoads() {
+        CountDownLatch g = loadGate;
+        loadGate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    /** Waits until some load is inside finit_module. */
+    public boolean awaitLoadInFlight(long millis) throws InterruptedException {
+        return loadEntered.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    public synchronized void scriptFinit(String name, Errno... answers) {
+        finitScript.computeIfAbsent(ModuleName.of(name), k -> new ArrayDeque<>()).addAll(List.of(answers));
+    }
+
+    /** Runs {@code action} right after a scripted finit answer is given for {@code name}. */
+    public synchronized void afterScriptedFinit(String name, Runnable action) {
+        afterScriptedFinit.put(ModuleName.of(name), action);
+    }
+
+    public synchronized void scriptDelete(String name, Errno... answers) {
+        deleteScript.computeIfAbsent(ModuleName.of(name), k -> new ArrayDeque<>()).addAll(List.of(answers));
+    }
+
+    public void setSupport(KernelSupport s) {
+        support = s;
+    }
+
+    /** An outside party (a user, udev) loads a module directly, bypassing kmodd. */
+    public synchronized void loadedByOther(String name, ModuleState state) {
+        Mod m = new Mod();
+        m.state = state;
+        loaded.put(ModuleName.of(name), m);
+    }
+
+    public synchronized void setState(String name, ModuleState state) {
+        Mod m = loaded.get(ModuleName.of(name));
+        if (m != null) {
+            m.state = state;
+        }
+    }
+
+    /** An outside party removes a module (or its load fails) behind kmodd's back. */
+    public synchronized void removedByOther(String name) {
+        loaded.remove(ModuleName.of(name));
+    }
+
+    /** Users outside the module graph: an open file descriptor, a mount. */
+    public synchronized void setUsers(String name, int users) {
+        loaded.get(ModuleName.of(name)).users = users;
+    }
+
+    public int finitCalls(String name) {
+        return finitCalls.getOrDefault(ModuleName.of(name), new AtomicInteger()).get();
+    }
+
+    public int deleteCalls(String name) {
+        return deleteCalls.getOrDefault(ModuleName.of(name), new AtomicInteger()).get();
+    }
+
+    public synchronized boolean isLoaded(String name) {
+        return loaded.containsKey(ModuleName.of(name));
+    }
+
+    public synchronized Map<String, String> paramsOf(String name) {
+        return loaded.get(ModuleName.of(name)).params;
+    }
+
+    @Override
+    public KernelSupport support() {
+        return support;
+    }
+
+    @Override
+    public synchronized List<LoadedModule> loadedModules() {
+        List<LoadedModule> all = new ArrayList<>();
+        loaded.forEach((n, m) -> all.add(view(n, m)));
+        return all;
+    }
+
+    private static LoadedModule view(ModuleName n, Mod m) {
+        return new LoadedModule(n, m.state, m.users + m.holders.size(), 4096, m.holders, "", m.params);
+    }
+
+    @Override
+    public synchronized Optional<LoadedModule> loadedModule(ModuleName name) {
+        return Optional.ofNullable(loaded.get(name)).map(m -> view(name, m));
+    }
+
+    @Override
+    public synchronized Optional<ModuleUsage> usage(ModuleName name) {
+        return Optional.ofNullable(loaded.get(name))
+                .map(m -> new ModuleUsage(m.state, m.users + m.holders.size(), m.holders));
+    }
+
+    @Override
+    public boolean isBuiltin(ModuleName name) {
+        return false;
+    }
+
+    @Override
+    public synchronized List<ResolvedModule> resolve(String nameOrAlias) {
+        ResolvedModule m = tree.get(ModuleName.of(nameOrAlias));
+        return m == null ? List.of() : List.of(m);
+    }
+
+    @Override
+    public void load(ResolvedModule module, String args) throws KernelException {
+        ModuleName name = module.name();
+        finitCalls.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+        loadEntered.countDown();
+        CountDownLatch gate = loadGate;
+        if (gate != null) {
+            try {
+                gate.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KernelException(KernelCall.FINIT_MODULE, Errno.EINTR);
+            }
+        }
+        Runnable after;
+        Errno scripted;
+        synchronized (this) {
+            Deque<Errno> script = finitScript.get(name);
+            scripted = script == null ? null : script.poll();
+            after = scripted == null ? null : afterScriptedFinit.get(name);
+        }
+        if (after != null) {
+            after.run();
+        }
+        synchronized (this) {
+            if (scripted != null) {
+                throw new KernelException(KernelCall.FINIT_MODULE, scripted);
+            }
+            if (loaded.containsKey(name)) {
+                throw new KernelException(KernelCall.FINIT_MODULE,
+                        loaded.get(name).state == ModuleState.LIVE ? Errno.EEXIST : Errno.EBUSY);
+            }
+            for (ModuleName dep : module.dependencies()) {
+                if (!loaded.containsKey(dep)) {
+                    throw new KernelException(KernelCall.FINIT_MODULE, Errno.ENOENT,
+                            "finit_module: ENOENT: unknown symbol from " + dep);
+                }
+            }
+            Mod m = new Mod();
+            m.params = parse(args);
+            loaded.put(name, m);
+            for (ModuleName dep : module.dependencies()) {
+                loaded.get(dep).holders.add(name.value());
+            }
+        }
+    }
+
+    private static Map<String, String> parse(String args) {
+        Map<String, String> p = new TreeMap<>();
+        for (String kv : args.split(" ")) {
+            if (!kv.isEmpty()) {
+                int eq = kv.indexOf('=');
+                p.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "Y" : kv.substring(eq + 1));
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public synchronized void unload(ModuleName name, boolean force) throws KernelException {
+        deleteCalls.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
+        Deque<Errno> script = deleteScript.get(name);
+        Errno scripted = script == null ? null : script.poll();
+        if (scripted != null) {
+            throw new KernelException(KernelCall.DELETE_MODULE, scripted);
+        }
+        Mod m = loaded.get(name);
+        if (m == null) {
+            throw new KernelException(KernelCall.DELETE_MODULE, Errno.ENOENT);
+        }
+        if (!force && (m.users > 0 || !m.holders.isEmpty())) {
+            throw new KernelException(KernelCall.DELETE_MODULE, Errno.EAGAIN);
+        }
+        if (m.state != ModuleState.LIVE && !force) {
+            throw new KernelException(KernelCall.DELETE_MODULE, Errno.EBUSY);
+        }
+        loaded.remove(name);
+        loaded.values().forEach(other -> other.holders.remove(name.value()));
+    }
+
+    @Override
+    public long taintMask() {
+        return 0;
+    }
+}
