@@ -1,5 +1,7 @@
 package io.kmodd.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kmodd.jobs.DurationText;
 import io.kmodd.jobs.Job;
 import io.kmodd.jobs.JobSnapshot;
@@ -38,11 +40,13 @@ public class ModulesResource {
     private final Kernel kernel;
     private final ModuleOperations operations;
     private final KmoddConfig config;
+    private final ObjectMapper json;
 
-    public ModulesResource(Kernel kernel, ModuleOperations operations, KmoddConfig config) {
+    public ModulesResource(Kernel kernel, ModuleOperations operations, KmoddConfig config, ObjectMapper json) {
         this.kernel = kernel;
         this.operations = operations;
         this.config = config;
+        this.json = json;
     }
 
     @GET
@@ -78,11 +82,14 @@ public class ModulesResource {
 
     @POST
     @Path("{name}/load")
-    @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+    @Consumes(MediaType.WILDCARD)
     @Blocking
-    public Uni<Response> load(@PathParam("name") String rawName, @QueryParam("wait") String wait, LoadRequest body) {
+    public Uni<Response> load(@PathParam("name") String rawName, @QueryParam("wait") String wait, String body)
+            throws JsonProcessingException {
         ModuleName name = ModuleName.of(rawName);
-        ModuleParameters params = ModuleParameters.of(body == null ? null : body.params());
+        // The body is optional, so it is taken raw: a POST without one (curl -X POST) must not be a 415.
+        LoadRequest request = body == null || body.isBlank() ? null : json.readValue(body, LoadRequest.class);
+        ModuleParameters params = ModuleParameters.of(request == null ? null : request.params());
         Duration waitFor = wait == null ? Duration.ZERO : DurationText.parse(wait, config.load().maxWait());
         ModuleOperations.LoadTicket ticket = operations.load(name, params);
         if (ticket.job() == null) {

@@ -1,0 +1,166 @@
+package io.kmodd.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.kmodd.kernel.Errno;
+import io.kmodd.kernel.KernelSupport;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.testing.SimulatedKernel;
+import io.kmodd.testing.SimulatedKernelProducer;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP contract against the simulated kernel: codes, problem+json, jobs, SSE and metrics. */
+@QuarkusTest
+class ModulesApiTest {
+    private final SimulatedKernel kernel = SimulatedKernelProducer.KERNEL;
+
+    @BeforeEach
+    void reset() {
+        kernel.reset();
+        kernel.define("loop").define("libcrc32c").define("xfs", "libcrc32c");
+    }
+
+    @Test
+    void listAndDetailShowTheKernelsView() {
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        kernel.setUsers("loop", 1);
+        given().get("/modules").then().statusCode(200).body("name", hasItem("loop"));
+        given().get("/modules/loop").then().statusCode(200)
+                .body("name", equalTo("loop")).body("state", equalTo("live")).body("refcnt", equalTo(1))
+                .body("parameters", notNullValue());
+    }
+
+    @Test
+    void notLoadedIs404SayingWhetherItExistsOnDisk() {
+        given().get("/modules/xfs").then().statusCode(404).contentType("application/problem+json")
+                .body("detail", containsString("exists in the module tree"));
+        given().get("/modules/nosuch").then().statusCode(404)
+                .body("detail", containsString("no module of that name exists"));
+    }
+
+    @Test
+    void badNamesAre400ProblemsAndNeverReachTheKernel() {
+        for (String bad : List.of("x.y", "a%20b", "%C3%A9", "x".repeat(56), "a%00b")) {
+            given().urlEncodingEnabled(false).post("/modules/" + bad + "/load").then().statusCode(400)
+                    .contentType("application/problem+json").body("type", equalTo("urn:kmodd:problem:invalid-module-name"));
+        }
+        given().urlEncodingEnabled(false).post("/modules/..%2F..%2Fetc/load").then()
+                .statusCode(org.hamcrest.Matchers.either(equalTo(400)).or(equalTo(404)))
+                .contentType("application/problem+json");
+        assertThat(kernel.loadedModules()).isEmpty();
+    }
+
+    @Test
+    void loadAnswers202WithLocationAndTheJobEnds() {
+        Response r = given().contentType("application/json").body("{\"params\":{\"max_loop\":\"4\"}}")
+                .post("/modules/loop/load");
+        r.then().statusCode(202).header("Location", containsString("/jobs/")).body("module", equalTo("loop"));
+        String id = r.path("id");
+        given().get("/jobs/" + id + "/events").then().statusCode(200)
+                .body(containsString("event:outcome"));
+        given().get("/jobs/" + id).then().statusCode(200).body("state", equalTo("succeeded"))
+                .body("params.max_loop", equalTo("4"));
+        assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "4");
+        given().post("/modules/loop/load").then().statusCode(200).body("alreadyLoaded", equalTo(true));
+    }
+
+    @Test
+    void waitReturnsTheFinalJobOrItsProblem() {
+        given().post("/modules/xfs/load?wait=10s").then().statusCode(200).body("state", equalTo("succeeded"));
+        kernel.scriptFinit("loop", Errno.EINVAL);
+        given().contentType("application/json").body("{\"params\":{\"max_loop\":\"x\"}}")
+                .post("/modules/loop/load?wait=10s").then().statusCode(400)
+                .contentType("application/problem+json").body("errno", equalTo("EINVAL"))
+                .body("job", notNullValue());
+    }
+
+    @Test
+    void badParametersAndDurationsAre400() {
+        given().contentType("application/json").body("{\"params\":{\"a\":\"1\\nb=2\"}}").post("/modules/loop/load")
+                .then().statusCode(400).body("parameter", equalTo("a"));
+        given().contentType("application/json").body("{\"params\":").post("/modules/loop/load")
+                .then().statusCode(400).contentType("application/problem+json");
+        given().post("/modules/loop/load?wait=-5s").then().statusCode(400).body("detail", containsString("not a duration"));
+        given().post("/modules/loop/unload?timeout=99999h").then().statusCode(400);
+        given().post("/modules/loop/unload?force=maybe").then().statusCode(400);
+        assertThat(kernel.finitCalls("loop")).isZero();
+    }
+
+    @Test
+    void unloadIsAsynchronousAndCancellable() {
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        kernel.setUsers("loop", 1);
+        Response r = given().post("/modules/loop/unload?timeout=30s");
+        r.then().statusCode(202).header("Location", containsString("/jobs/"));
+        String id = r.path("id");
+        given().delete("/jobs/" + id).then().statusCode(200);
+        given().get("/jobs/" + id + "/events").then().statusCode(200).body(containsString("cancelled"));
+        given().get("/jobs/" + id).then().body("state", equalTo("cancelled"));
+        given().delete("/jobs/" + id).then().statusCode(409).contentType("application/problem+json");
+        assertThat(kernel.isLoaded("loop")).isTrue();
+    }
+
+    @Test
+    void unloadStreamsWithAcceptEventStream() {
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        String body = given().accept("text/event-stream").post("/modules/loop/unload?timeout=5s")
+                .then().statusCode(200).extract().asString();
+        assertThat(body).contains("event:queued").contains("event:attempt").contains("event:outcome")
+                .contains("removed loop");
+        assertThat(kernel.isLoaded("loop")).isFalse();
+    }
+
+    @Test
+    void holdersAre409AndNotLoadedIs404OnUnload() {
+        given().post("/modules/xfs/load?wait=5s").then().statusCode(200);
+        given().post("/modules/libcrc32c/unload").then().statusCode(409)
+                .body("type", equalTo("urn:kmodd:problem:in-use-by-holders")).body("detail", containsString("xfs"));
+        given().post("/modules/loop/unload").then().statusCode(404);
+    }
+
+    @Test
+    void writesOnAKernelWithoutModulesAre503AndReadinessSaysWhy() {
+        kernel.setSupport(new KernelSupport(false, true, false, true,
+                List.of("this kernel has no loadable module support")));
+        given().post("/modules/loop/load").then().statusCode(503).body("detail", containsString("no loadable module"));
+        given().get("/q/health/ready").then().statusCode(503).body(containsString("no loadable module support"));
+        kernel.setSupport(new KernelSupport(true, false, false, true, List.of("kmodd lacks CAP_SYS_MODULE")));
+        given().post("/modules/loop/load").then().statusCode(403);
+        given().get("/modules").then().statusCode(200);
+    }
+
+    @Test
+    void jobsFilterAndUnknownIds() {
+        given().post("/modules/loop/load?wait=5s").then().statusCode(200);
+        given().get("/jobs?module=loop&state=succeeded").then().statusCode(200).body("module", hasItem("loop"));
+        given().get("/jobs?state=bogus").then().statusCode(400);
+        given().get("/jobs/00000000-0000-0000-0000-000000000000").then().statusCode(404)
+                .contentType("application/problem+json");
+        given().get("/jobs/not-a-uuid").then().statusCode(400);
+    }
+
+    @Test
+    void metricsCountKernelCallsAndMerges() {
+        given().post("/modules/loop/load?wait=5s").then().statusCode(200);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).containsPattern("kmodd_kernel_calls_total\\{call=\"finit_module\",errno=\"OK\"[^}]*\\} [1-9]");
+        assertThat(metrics).contains("kmodd_merged_requests_total");
+        assertThat(metrics).containsPattern("kmodd_operations_total\\{[^}]*operation=\"load\"[^}]*outcome=\"succeeded\"");
+    }
+
+    @Test
+    void unknownPathsAndMethodsAreProblems() {
+        given().get("/nope").then().statusCode(404).contentType("application/problem+json");
+        given().put("/modules/loop/load").then().statusCode(405).contentType("application/problem+json");
+    }
+}
