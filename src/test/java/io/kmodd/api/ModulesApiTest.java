@@ -159,6 +159,19 @@ class ModulesApiTest {
     }
 
     @Test
+    void moduleSeriesAreReadAtScrapeTimeAndVanishWithTheModule() {
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        kernel.setUsers("loop", 3);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).containsPattern("kmodd_module_refcount\\{module=\"loop\",?\\} 3.0");
+        assertThat(metrics).containsPattern("kmodd_module_state\\{module=\"loop\",state=\"live\",?\\} 1.0");
+        assertThat(metrics).containsPattern("kmodd_modules_loaded(\\{\\})? 1.0");
+        kernel.removedByOther("loop");
+        String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(after).doesNotContain("module=\"loop\"");
+    }
+
+    @Test
     void unknownPathsAndMethodsAreProblems() {
         given().get("/nope").then().statusCode(404).contentType("application/problem+json");
         given().put("/modules/loop/load").then().statusCode(405).contentType("application/problem+json");

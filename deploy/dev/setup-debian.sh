@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what building, running and testing kmodd needs on Debian 12, and nothing when it is all there.
+#   JDK 17 (build and run), libkmod (module resolution), kmod and e2fsprogs (used inside the test guest),
+#   QEMU, busybox-static and a Debian kernel with modules (the real-kernel test guest),
+#   prometheus (promtool, to check the metrics), curl.
+set -eu
+need=""
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in openjdk-17-jdk-headless libkmod2 kmod e2fsprogs qemu-system-x86 busybox-static linux-image-amd64 \
+         prometheus curl cpio; do
+    have "$p" || need="$need $p"
+done
+if [ -z "$need" ]; then
+    echo "setup-debian: everything is installed"
+    exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "setup-debian: missing:$need; run this script as root (sudo $0)" >&2
+    exit 1
+fi
+echo "setup-debian: installing$need"
+apt-get update -qq
+# prometheus is only wanted for promtool: keep its service from starting on the build machine.
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+echo "setup-debian: done"

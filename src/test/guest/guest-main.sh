@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs inside the guest, in this machine's root (read-only) with the guest's own /proc, /sys, /dev and a
+# tmpfs /tmp. Starts the command agent (tests only) and the packaged kmodd, then waits.
+# Usage: guest-main.sh test|try
+set -u
+mode=${1:-test}
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../../.." && pwd)
+out=/tmp/out
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+if [ "$mode" = test ]; then
+    # The agent runs shell commands for the host-side tests (open /dev/loop0, mount, modprobe, read /proc).
+    busybox httpd -p 0.0.0.0:7070 -h "$here/www"
+fi
+java -Xmx256m -XX:TieredStopAtLevel=1 -Dquarkus.http.host=0.0.0.0 \
+    -jar "$project/target/quarkus-app/quarkus-run.jar" > "$out/kmodd.log" 2>&1 &
+echo "kmodd-guest: started kmodd (pid $!) in $(uname -r)" > /dev/console
+while true; do sleep 3600; done

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Boots a throwaway QEMU guest (TCG: KVM hangs on the build machines) running the newest installed Debian
+# kernel, with this machine's root shared read-only over 9p and kmodd started from the packaged build.
+# Only QEMU's user-mode network, restricted, with forwards bound to 127.0.0.1.
+# Usage: run-guest.sh test|try KMODD_PORT AGENT_PORT OUT_DIR   (AGENT_PORT 0: no agent forward)
+set -eu
+mode=$1
+kport=$2
+aport=$3
+out=$4
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(cd "$here/../../.." && pwd)
+missing=""
+command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86"
+command -v busybox >/dev/null || missing="$missing busybox-static"
+kver=$(ls /lib/modules 2>/dev/null | sort -V | while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
+[ -n "$kver" ] || missing="$missing linux-image-amd64"
+if [ -n "$missing" ]; then
+    echo "run-guest: missing:$missing. Install them with: sudo deploy/dev/setup-debian.sh" >&2
+    exit 2
+fi
+[ -f "$project/target/quarkus-app/quarkus-run.jar" ] || {
+    echo "run-guest: no packaged kmodd; run ./mvnw package first" >&2; exit 2; }
+mkdir -p "$out"
+"$here/build-initramfs.sh" "$kver" "$out/initramfs.cpio.gz"
+fwd="hostfwd=tcp:127.0.0.1:$kport-:8080"
+[ "$aport" = 0 ] || fwd="$fwd,hostfwd=tcp:127.0.0.1:$aport-:7070"
+exec qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
+    -serial "file:$out/console.log" \
+    -kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio.gz" \
+    -append "console=ttyS0 quiet panic=-1 kmodd_script=$here/guest-main.sh kmodd_args=$mode" \
+    -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" \
+    -netdev "user,id=n0,restrict=on,$fwd" -device virtio-net-pci,netdev=n0,romfile=

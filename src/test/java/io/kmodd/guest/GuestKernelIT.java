@@ -1,0 +1,312 @@
+package io.kmodd.guest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * kmodd against a real Linux kernel: the packaged daemon runs inside a QEMU guest and every assertion
+ * is checked against the kernel's own view (/proc/modules, /sys/module) read inside the guest.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GuestKernelIT {
+    private static Guest guest;
+
+    @BeforeAll
+    static void boot() throws Exception {
+        guest = Guest.boot();
+        RestAssured.baseURI = guest.kmoddUrl();
+        RestAssured.port = guest.kmoddPort();
+    }
+
+    @AfterAll
+    static void shutdown() throws Exception {
+        if (guest != null) {
+            guest.close();
+        }
+        RestAssured.reset();
+    }
+
+    private static Set<String> procModules() throws Exception {
+        return Arrays.stream(guest.run("cut -d' ' -f1 /proc/modules").split("\n"))
+                .map(String::strip).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    }
+
+    private static boolean loaded(String module) throws Exception {
+        return procModules().contains(module);
+    }
+
+    /** Sum of a kmodd counter's series whose labels contain every given fragment. */
+    private static double metric(String name, String... labelFragments) {
+        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        double sum = 0;
+        Matcher m = Pattern.compile("^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(text);
+        while (m.find()) {
+            String labels = m.group(1) == null ? "" : m.group(1);
+            if (Arrays.stream(labelFragments).allMatch(labels::contains)) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+
+    private static double kernelCalls() {
+        return metric("kmodd_kernel_calls_total");
+    }
+
+    private static JsonPath awaitJob(String id, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            JsonPath j = given().get("/jobs/" + id).then().statusCode(200).extract().jsonPath();
+            String state = j.getString("state");
+            if (state.equals("succeeded") || state.equals("failed") || state.equals("cancelled")) {
+                return j;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("job " + id + " still " + state + " after " + limit);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static String startUnload(String module, String query) {
+        return given().post("/modules/" + module + "/unload?" + query).then().statusCode(202).extract().path("id");
+    }
+
+    private static void awaitState(String id, String state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String now;
+        while (!(now = given().get("/jobs/" + id).then().extract().path("state")).equals(state)) {
+            assertThat(System.nanoTime()).as("job %s to reach %s (it is %s)", id, state, now).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void readyOnARealKernel() {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    @Order(2)
+    void listMatchesProcModules() throws Exception {
+        List<String> listed = given().get("/modules").then().statusCode(200).extract().jsonPath().getList("name");
+        assertThat(new HashSet<>(listed)).isEqualTo(procModules());
+        String refcnt = guest.run("cat /sys/module/9pnet/refcnt");
+        given().get("/modules/9pnet").then().statusCode(200).body("refcnt", equalTo(Integer.parseInt(refcnt)))
+                .body("holders", org.hamcrest.Matchers.hasItem("9p"));
+    }
+
+    @Test
+    @Order(3)
+    void fiftyConcurrentLoadsOfXfsAreOneJobWithItsDependencyLoadedFirst() throws Exception {
+        Set<String> before = procModules();
+        assertThat(before).doesNotContain("xfs");
+        double finitBefore = metric("kmodd_kernel_calls_total", "call=\"finit_module\"");
+        ExecutorService pool = Executors.newFixedThreadPool(50);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Response>> answers = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            answers.add(pool.submit((Callable<Response>) () -> {
+                go.await();
+                return given().post("/modules/xfs/load");
+            }));
+        }
+        go.countDown();
+        Set<String> jobIds = new HashSet<>();
+        int alreadyLoaded = 0;
+        for (Future<Response> f : answers) {
+            Response r = f.get(120, TimeUnit.SECONDS);
+            if (r.statusCode() == 202) {
+                jobIds.add(r.path("id"));
+            } else {
+                assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+                assertThat(r.<Boolean>path("alreadyLoaded")).isTrue();
+                alreadyLoaded++;
+            }
+        }
+        pool.shutdown();
+        assertThat(jobIds).hasSize(1);
+        JsonPath job = awaitJob(jobIds.iterator().next(), Duration.ofMinutes(2));
+        assertThat(job.getString("state")).isEqualTo("succeeded");
+        assertThat(job.getInt("requests") + alreadyLoaded).isEqualTo(50);
+        assertThat(procModules()).contains("xfs", "libcrc32c");
+        assertThat(guest.run("ls /sys/module/libcrc32c/holders")).contains("xfs");
+        // One finit_module per module that appeared (xfs, libcrc32c and libcrc32c's softdeps), for fifty requests.
+        Set<String> appeared = new HashSet<>(procModules());
+        appeared.removeAll(before);
+        assertThat(appeared).contains("xfs", "libcrc32c");
+        assertThat(metric("kmodd_kernel_calls_total", "call=\"finit_module\"") - finitBefore)
+                .isEqualTo((double) appeared.size());
+        List<String> types = job.getList("events.type");
+        assertThat(types.indexOf("dependency")).isLessThan(types.indexOf("attempt"));
+    }
+
+    @Test
+    @Order(4)
+    void holdersAre409NamingThem() throws Exception {
+        given().post("/modules/libcrc32c/unload?timeout=5s").then().statusCode(409)
+                .contentType("application/problem+json").body("detail", containsString("xfs"));
+        assertThat(loaded("libcrc32c")).isTrue();
+    }
+
+    @Test
+    @Order(5)
+    void removeDependenciesTakesUnusedDependenciesToo() throws Exception {
+        JsonPath job = awaitJob(startUnload("xfs", "timeout=30s&removeDependencies=true"), Duration.ofMinutes(1));
+        assertThat(job.getString("state")).as(job.prettify()).isEqualTo("succeeded");
+        assertThat(procModules()).doesNotContain("xfs", "libcrc32c");
+    }
+
+    @Test
+    @Order(6)
+    void loadWithParametersReachesSysfs() throws Exception {
+        given().contentType("application/json").body("{\"params\":{\"max_loop\":\"4\"}}")
+                .post("/modules/loop/load?wait=60s").then().statusCode(200).body("state", equalTo("succeeded"));
+        assertThat(guest.run("cat /sys/module/loop/parameters/max_loop")).isEqualTo("4");
+        given().get("/modules/loop").then().body("parameters.max_loop", equalTo("4"));
+    }
+
+    @Test
+    @Order(7)
+    void unknownModulesAre404AndBadNames400WithoutAKernelCall() {
+        double before = kernelCalls();
+        given().post("/modules/no_such_module_x/load").then().statusCode(404).contentType("application/problem+json");
+        for (String bad : List.of("..%2F..%2Fetc", "xfs.ko", "a%00b", "x".repeat(60), "%E2%80%8Bxfs")) {
+            given().urlEncodingEnabled(false).post("/modules/" + bad + "/load").then()
+                    .statusCode(org.hamcrest.Matchers.oneOf(400, 404)).contentType("application/problem+json");
+        }
+        given().contentType("application/json").body("{\"params\":{\"max_loop\":\"1\\nfoo=2\"}}")
+                .post("/modules/dummy/load").then().statusCode(400);
+        assertThat(kernelCalls()).isEqualTo(before);
+    }
+
+    @Test
+    @Order(8)
+    void patientUnloadOfLoopHeldByAnOpenDescriptorCompletesPromptlyAfterRelease() throws Exception {
+        guest.run("(exec 3</dev/loop0; sleep 3; exec 3<&-; date +%s.%N > /tmp/released) >/dev/null 2>&1 &"
+                + " sleep 0.3; cat /sys/module/loop/refcnt");
+        String id = startUnload("loop", "timeout=60s");
+        JsonPath job = awaitJob(id, Duration.ofMinutes(1));
+        assertThat(job.getString("state")).as(job.prettify()).isEqualTo("succeeded");
+        assertThat(loaded("loop")).isFalse();
+        assertThat(job.getList("events.data.refcnt", Integer.class)).contains(1, 0);
+        Instant released = epoch(guest.run("cat /tmp/released"));
+        Instant finished = Instant.parse(job.getString("finishedAt"));
+        // The release time is taken after close() returns, so the removal may even precede it slightly.
+        assertThat(Duration.between(released, finished).toMillis()).isLessThan(2000);
+    }
+
+    private static Instant epoch(String secondsDotNanos) {
+        String[] p = secondsDotNanos.strip().split("\\.");
+        return Instant.ofEpochSecond(Long.parseLong(p[0]), Long.parseLong(p[1]));
+    }
+
+    @Test
+    @Order(9)
+    void aShortTimeoutFailsAndLeavesTheModuleLoadedAndCancelWorks() throws Exception {
+        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        guest.run("(exec 3</dev/loop0; sleep 600) >/dev/null 2>&1 & echo $! > /tmp/holder; sleep 0.3");
+        JsonPath failed = awaitJob(startUnload("loop", "timeout=1s"), Duration.ofSeconds(30));
+        assertThat(failed.getString("state")).isEqualTo("failed");
+        assertThat(failed.getString("error.detail")).contains("still in use: refcnt 1 after 1s");
+        assertThat(loaded("loop")).isTrue();
+
+        String id = startUnload("loop", "timeout=60s");
+        awaitState(id, "waiting");
+        given().delete("/jobs/" + id).then().statusCode(200);
+        assertThat(awaitJob(id, Duration.ofSeconds(10)).getString("state")).isEqualTo("cancelled");
+        given().delete("/jobs/" + id).then().statusCode(409);
+        assertThat(loaded("loop")).isTrue();
+        guest.run("kill $(cat /tmp/holder)");
+    }
+
+    @Test
+    @Order(10)
+    void patientUnloadOfExt4HeldByAMountCompletesAfterUmount() throws Exception {
+        given().post("/modules/ext4/load?wait=120s").then().statusCode(200);
+        guest.run("truncate -s 32M /tmp/ext4.img && mkfs.ext4 -q -F /tmp/ext4.img && mkdir -p /tmp/mnt"
+                + " && mount -t ext4 -o loop /tmp/ext4.img /tmp/mnt");
+        assertThat(Integer.parseInt(guest.run("cat /sys/module/ext4/refcnt"))).isGreaterThan(0);
+        String id = startUnload("ext4", "timeout=120s");
+        awaitState(id, "waiting");
+        Thread.sleep(1000);
+        assertThat(given().get("/jobs/" + id).then().extract().<String>path("state")).isEqualTo("waiting");
+        guest.run("umount /tmp/mnt && date +%s.%N > /tmp/umounted");
+        JsonPath job = awaitJob(id, Duration.ofMinutes(1));
+        assertThat(job.getString("state")).as(job.prettify()).isEqualTo("succeeded");
+        assertThat(loaded("ext4")).isFalse();
+        Instant released = epoch(guest.run("cat /tmp/umounted"));
+        assertThat(Duration.between(released, Instant.parse(job.getString("finishedAt"))).toMillis()).isLessThan(3000);
+    }
+
+    @Test
+    @Order(11)
+    void anOutsideModprobeRacingKmoddIsHandled() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            guest.run("rmmod dummy 2>/dev/null; true");
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<Future<Response>> answers = new ArrayList<>();
+            Future<Guest.Result> outside = pool.submit(() -> guest.sh("for i in 1 2 3; do modprobe dummy & done; wait"));
+            for (int i = 0; i < 6; i++) {
+                answers.add(pool.submit((Callable<Response>) () -> given().post("/modules/dummy/load?wait=60s")));
+            }
+            for (Future<Response> f : answers) {
+                Response r = f.get(90, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+            }
+            assertThat(outside.get(90, TimeUnit.SECONDS).rc()).isZero();
+            pool.shutdown();
+            assertThat(loaded("dummy")).isTrue();
+
+            // And removal racing an outside rmmod: either kmodd removes it or reports that another party did.
+            Future<Guest.Result> rm = Executors.newSingleThreadExecutor().submit(() -> guest.sh("rmmod dummy"));
+            Response r = given().post("/modules/dummy/unload?timeout=10s");
+            if (r.statusCode() == 202) {
+                assertThat(awaitJob(r.path("id"), Duration.ofSeconds(30)).getString("state")).isEqualTo("succeeded");
+            } else {
+                assertThat(r.statusCode()).isEqualTo(404);
+            }
+            rm.get(30, TimeUnit.SECONDS);
+            assertThat(loaded("dummy")).isFalse();
+        }
+    }
+
+    @Test
+    @Order(12)
+    void metricsPassPromtoolAndShowModuleRefcounts() throws Exception {
+        Guest.Result r = guest.sh("curl -sf -H \"Accept: text/plain; version=0.0.4\" http://127.0.0.1:8080/q/metrics > /tmp/metrics.txt && promtool check metrics < /tmp/metrics.txt");
+        assertThat(r.rc()).as(r.output()).isZero();
+        String loopRefcnt = guest.run("grep '^kmodd_module_refcount{' /tmp/metrics.txt | grep 'module=\"9pnet\"'");
+        assertThat(loopRefcnt).endsWith(" " + guest.run("cat /sys/module/9pnet/refcnt") + ".0");
+        assertThat(metric("kmodd_merged_requests_total", "operation=\"load\"")).isGreaterThan(0);
+    }
+}
