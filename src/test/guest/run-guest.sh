@@ -28,7 +28,8 @@ fwd="hostfwd=tcp:127.0.0.1:$kport-:8080"
 exec qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
     -serial "file:$out/console.log" \
     -kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet panic=-1 kmodd_script=$here/guest-main.sh kmodd_args=$mode" \
+    -append "console=ttyS0 quiet panic=-1 kmodd_project=$project kmodd_script=$here/guest-main.sh kmodd_args=$mode" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+    -virtfs "local,path=$project,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
     -virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" \
     -netdev "user,id=n0,restrict=on,$fwd" -device virtio-net-pci,netdev=n0,romfile=
