@@ -5,7 +5,6 @@
 set -u
 mode=${1:-test}
 here=$(cd "$(dirname "$0")" && pwd)
-project=$(cd "$here/../../.." && pwd)
 out=/tmp/out
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp
@@ -16,7 +15,6 @@ if [ "$mode" = test ]; then
     # The agent runs shell commands for the host-side tests (open /dev/loop0, mount, modprobe, read /proc).
     busybox httpd -p 0.0.0.0:7070 -h "$here/www"
 fi
-java -Xmx256m -XX:TieredStopAtLevel=1 -Dquarkus.http.host=0.0.0.0 \
-    -jar "$project/target/quarkus-app/quarkus-run.jar" > "$out/kmodd.log" 2>&1 &
-echo "kmodd-guest: started kmodd (pid $!) in $(uname -r)" > /dev/console
+pid=$(sh "$here/start-kmodd.sh")
+echo "kmodd-guest: started kmodd (pid $pid) in $(uname -r)" > /dev/console
 while true; do sleep 3600; done

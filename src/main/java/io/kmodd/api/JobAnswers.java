@@ -60,6 +60,11 @@ final class JobAnswers {
         });
     }
 
+    /** The recorded history of a job that can no longer change. */
+    static Multi<OutboundSseEvent> replay(JobSnapshot job, Sse sse) {
+        return Multi.createFrom().iterable(job.events()).map(e -> toSse(sse, e));
+    }
+
     private static OutboundSseEvent toSse(Sse sse, JobEvent e) {
         return sse.newEventBuilder()
                 .id(Long.toString(e.seq()))

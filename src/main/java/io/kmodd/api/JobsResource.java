@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -58,7 +59,8 @@ public class JobsResource {
     @GET
     @Path("{id}")
     public JobSnapshot get(@PathParam("id") String id) {
-        return find(id).snapshot();
+        checkId(id);
+        return registry.snapshot(id).orElseThrow(() -> notFound(id));
     }
 
     @DELETE
@@ -72,13 +74,18 @@ public class JobsResource {
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
-        return JobAnswers.stream(find(id), sse);
+        checkId(id);
+        Optional<Job> live = registry.find(id);
+        if (live.isPresent()) {
+            return JobAnswers.stream(live.get(), sse);
+        }
+        // A job of an earlier run: its history, then the stream closes.
+        return JobAnswers.replay(registry.snapshot(id).orElseThrow(() -> notFound(id)), sse);
     }
 
-    private Job find(String id) {
-        checkId(id);
-        return registry.find(id).orElseThrow(() -> new ProblemException(
-                Problem.of("not-found", "Not found", 404, "no job " + id + " (finished jobs are kept up to a bound)")));
+    private static ProblemException notFound(String id) {
+        return new ProblemException(
+                Problem.of("not-found", "Not found", 404, "no job " + id + " (finished jobs are kept up to a bound)"));
     }
 
     private static void checkId(String id) {

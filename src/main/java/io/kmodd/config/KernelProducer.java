@@ -1,6 +1,9 @@
 package io.kmodd.config;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kmodd.jobs.JobObserver;
+import io.kmodd.jobs.JobSnapshot;
+import io.kmodd.journal.JobJournal;
 import io.kmodd.jobs.JobRegistry;
 import io.kmodd.jobs.ModuleOperations;
 import io.kmodd.jobs.Settings;
@@ -12,6 +15,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 
 /** Wires the plain-Java core (kernel port, lanes, jobs) into CDI; tests replace the kernel with an alternative. */
 @ApplicationScoped
@@ -27,8 +31,16 @@ public class KernelProducer {
 
     @Produces
     @ApplicationScoped
-    JobRegistry jobRegistry(KmoddConfig config) {
-        return new JobRegistry(config.jobs().retainFinished());
+    JobRegistry jobRegistry(KmoddConfig config, ObjectMapper json) {
+        int retain = config.jobs().retainFinished();
+        if ("none".equals(config.jobs().journal())) {
+            return new JobRegistry(retain);
+        }
+        JobJournal journal = new JobJournal(Path.of(config.jobs().journal()), json, Clock.systemUTC());
+        List<JobSnapshot> earlier = journal.recover(retain);
+        JobRegistry registry = new JobRegistry(retain, journal::record);
+        registry.restore(earlier);
+        return registry;
     }
 
     @Produces

@@ -35,6 +35,13 @@ public interface KmoddConfig {
         @WithDefault("1000")
         int retainFinished();
 
+        /**
+         * The job journal that lets jobs survive a restart (unfinished ones come back as interrupted);
+         * "none" switches it off.
+         */
+        @WithDefault("/var/lib/kmodd/jobs.jsonl")
+        String journal();
+
         /** Unfinished jobs one module's lane holds before answering 429. */
         @WithDefault("64")
         int laneCapacity();

@@ -127,7 +127,9 @@ public final class ModuleOperations implements AutoCloseable {
 
     /** Cancels a queued or waiting job. */
     public Job cancel(String id) {
-        Job job = registry.find(id).orElseThrow(() -> new RefusedException(Refusal.NOT_FOUND, "no job " + id));
+        Job job = registry.find(id).orElseThrow(() -> registry.snapshot(id).isPresent()
+                ? new RefusedException(Refusal.JOB_FINISHED, "job " + id + " ended in an earlier run of kmodd")
+                : new RefusedException(Refusal.NOT_FOUND, "no job " + id));
         job.requestCancel();
         return job;
     }

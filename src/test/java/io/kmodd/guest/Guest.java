@@ -58,7 +58,8 @@ public final class Guest implements AutoCloseable {
         }
     }
 
-    private void awaitUp(Duration limit) throws Exception {
+    /** Waits until kmodd answers its liveness check (after boot, or after a restart). */
+    public void awaitUp(Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             if (!qemu.isAlive()) {
@@ -123,6 +124,14 @@ public final class Guest implements AutoCloseable {
             throw new AssertionError("guest command failed (" + r.rc() + "): " + script + "\n" + r.output());
         }
         return r.out();
+    }
+
+    /** Kills kmodd with SIGKILL, as a crash would, and starts it again. */
+    public void restartKmodd() throws Exception {
+        Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
+        run("pkill -9 -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null; do sleep 0.1; done; sh "
+                + project.resolve("src/test/guest/start-kmodd.sh"));
+        awaitUp(Duration.ofMinutes(3));
     }
 
     public String kmoddLog() {

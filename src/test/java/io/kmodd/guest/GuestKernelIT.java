@@ -309,4 +309,23 @@ class GuestKernelIT {
         assertThat(loopRefcnt).endsWith(" " + guest.run("cat /sys/module/9pnet/refcnt") + ".0");
         assertThat(metric("kmodd_merged_requests_total", "operation=\"load\"")).isGreaterThan(0);
     }
+
+    @Test
+    @Order(13)
+    void aRestartDuringAWaitingRemovalLeavesAnAnswerNotA404() throws Exception {
+        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        guest.run("(exec 3</dev/loop0; sleep 600) >/dev/null 2>&1 & echo $! > /tmp/holder2; sleep 0.3");
+        String id = startUnload("loop", "timeout=5m");
+        awaitState(id, "waiting");
+        guest.restartKmodd();
+        JsonPath job = given().get("/jobs/" + id).then().statusCode(200).extract().jsonPath();
+        assertThat(job.getString("state")).isEqualTo("failed");
+        assertThat(job.getString("error.reason")).isEqualTo("interrupted");
+        given().get("/jobs/" + id + "/events").then().statusCode(200).body(containsString("interrupted"));
+        given().delete("/jobs/" + id).then().statusCode(409);
+        assertThat(loaded("loop")).isTrue();
+        guest.run("kill $(cat /tmp/holder2)");
+        assertThat(awaitJob(startUnload("loop", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
+                .isEqualTo("succeeded");
+    }
 }
