@@ -62,6 +62,10 @@ public final class Job {
         return module;
     }
 
+    public Instant createdAt() {
+        return createdAt;
+    }
+
     public Operation operation() {
         return operation;
     }

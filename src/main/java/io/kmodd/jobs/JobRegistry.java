@@ -82,6 +82,13 @@ public final class JobRegistry {
                 .toList();
     }
 
+    /** Seconds since the oldest job now in {@code state} was created, 0 when there is none; for metrics. */
+    public double oldestSeconds(JobState state, java.time.Instant now) {
+        return jobs.values().stream().filter(j -> j.state() == state).map(Job::createdAt)
+                .min(java.util.Comparator.naturalOrder())
+                .map(t -> java.time.Duration.between(t, now).toMillis() / 1000.0).orElse(0.0);
+    }
+
     /** How many jobs are in each unfinished state; for metrics. */
     public long count(JobState state) {
         return jobs.values().stream().filter(j -> j.state() == state).count();

@@ -28,6 +28,7 @@ public class KmoddMetrics implements JobObserver {
     static final String REMOVAL_WAIT = "kmodd.removal.wait";
     static final String JOB_DURATION = "kmodd.job.duration";
     static final String JOBS = "kmodd.jobs";
+    static final String OLDEST_WAITING = "kmodd.jobs.oldest.waiting";
 
     private final MeterRegistry registry;
 
@@ -39,6 +40,10 @@ public class KmoddMetrics implements JobObserver {
                     .tag("state", s.wireName())
                     .register(registry);
         }
+        Gauge.builder(OLDEST_WAITING, jobs, j -> j.oldestSeconds(JobState.WAITING, java.time.Instant.now()))
+                .description("Age of the oldest job now waiting (for a refcount, a dependency or another loader); 0 when none")
+                .baseUnit("seconds")
+                .register(registry);
         // Pre-register the common series so a scrape shows zeros rather than nothing.
         for (KernelCall call : new KernelCall[] {KernelCall.FINIT_MODULE, KernelCall.DELETE_MODULE}) {
             kernelCallCounter(call, null);
