@@ -2,15 +2,25 @@
 # Installs what building, running and testing kmodd needs on Debian 12, and nothing when it is all there.
 #   JDK 17 (build and run), libkmod (module resolution), kmod and e2fsprogs (used inside the test guest),
 #   QEMU, busybox-static and a Debian kernel with modules (the real-kernel test guest),
-#   prometheus (promtool, to check the metrics), curl.
+#   prometheus (promtool, to check the metrics), curl, python3 and strace (the benchmarks).
+# As root it also makes /etc/kmodd/tokens with an admin token when there is none.
 set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in openjdk-17-jdk-headless libkmod2 kmod e2fsprogs qemu-system-x86 busybox-static linux-image-amd64 \
-         prometheus curl cpio; do
+         prometheus curl cpio python3 strace; do
     have "$p" || need="$need $p"
 done
+make_token() {
+    # kmodd refuses to start without a token file; make one with an admin token, readable by root only.
+    [ "$(id -u)" = 0 ] || return 0
+    [ -f /etc/kmodd/tokens ] && return 0
+    mkdir -p /etc/kmodd
+    (umask 077; echo "admin admin $(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" > /etc/kmodd/tokens)
+    echo "setup-debian: made /etc/kmodd/tokens with an admin token (sudo awk '\$2==\"admin\"{print \$3}' /etc/kmodd/tokens)"
+}
 if [ -z "$need" ]; then
+    make_token
     echo "setup-debian: everything is installed"
     exit 0
 fi
@@ -25,4 +35,5 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $n
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
+make_token
 echo "setup-debian: done"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the guest, in this machine's root (read-only) with the guest's own /proc, /sys, /dev and a
 # tmpfs /tmp. Starts the command agent (tests only) and the packaged kmodd, then waits.
-# Usage: guest-main.sh test|try
+# Usage: guest-main.sh test|try|bench
 set -u
 mode=${1:-test}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,4 +17,10 @@ if [ "$mode" = test ]; then
 fi
 pid=$(sh "$here/start-kmodd.sh")
 echo "kmodd-guest: started kmodd (pid $pid) in $(uname -r)" > /dev/console
+if [ "$mode" = bench ]; then
+    until curl -sf http://127.0.0.1:8080/q/health/ready >/dev/null 2>&1; do sleep 0.5; done
+    python3 "$here/bench.py" "$out/BENCHMARKS.md" > "$out/bench.log" 2>&1
+    sync
+    poweroff -f
+fi
 while true; do sleep 3600; done

@@ -3,6 +3,19 @@
 # calls it again (after killing the daemon) to test what a restart does to running jobs.
 project=$(cd "$(dirname "$0")/../../.." && pwd)
 export KMODD_JOBS_JOURNAL=/tmp/kmodd/jobs.jsonl
-java -Xmx256m -XX:TieredStopAtLevel=1 -Dquarkus.http.host=0.0.0.0 \
+# One token per role, made once per boot; the suite reads them through the agent.
+if [ ! -f /tmp/kmodd/tokens ]; then
+    mkdir -p /tmp/kmodd
+    umask 077
+    for role in viewer operator admin; do
+        echo "guest-$role $role $(head -c 24 /dev/urandom | base64 | tr '+/' '-_')"
+    done > /tmp/kmodd/tokens
+    # The results share lets the host (try.sh) read them; the guest is throwaway and forwarded to loopback.
+    cp /tmp/kmodd/tokens /tmp/out/tokens
+fi
+export KMODD_AUTH_TOKENS_FILE=/tmp/kmodd/tokens
+cds=""
+[ -f "$project/target/quarkus-app/app-cds.jsa" ] && cds="-XX:SharedArchiveFile=$project/target/quarkus-app/app-cds.jsa"
+java -Xmx256m -XX:TieredStopAtLevel=1 $cds -Dquarkus.http.host=0.0.0.0 \
     -jar "$project/target/quarkus-app/quarkus-run.jar" >> /tmp/out/kmodd.log 2>&1 &
 echo $!

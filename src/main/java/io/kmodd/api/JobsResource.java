@@ -6,6 +6,8 @@ import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.JobState;
 import io.kmodd.jobs.ModuleOperations;
 import io.kmodd.kernel.ModuleName;
+import io.kmodd.security.Role;
+import jakarta.annotation.security.RolesAllowed;
 import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -37,6 +39,7 @@ public class JobsResource {
     }
 
     @GET
+    @RolesAllowed(Role.VIEWER_NAME)
     public List<JobSnapshot> list(@QueryParam("module") String module, @QueryParam("state") String state) {
         Predicate<JobSnapshot> filter = s -> true;
         if (module != null) {
@@ -58,6 +61,7 @@ public class JobsResource {
 
     @GET
     @Path("{id}")
+    @RolesAllowed(Role.VIEWER_NAME)
     public JobSnapshot get(@PathParam("id") String id) {
         checkId(id);
         return registry.snapshot(id).orElseThrow(() -> notFound(id));
@@ -65,6 +69,7 @@ public class JobsResource {
 
     @DELETE
     @Path("{id}")
+    @RolesAllowed(Role.OPERATOR_NAME)
     public JobSnapshot cancel(@PathParam("id") String id) {
         checkId(id);
         return operations.cancel(id).snapshot();
@@ -73,6 +78,7 @@ public class JobsResource {
     @GET
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RolesAllowed(Role.VIEWER_NAME)
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
         checkId(id);
         Optional<Job> live = registry.find(id);

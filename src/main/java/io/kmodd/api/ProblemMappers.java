@@ -2,6 +2,9 @@ package io.kmodd.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.kmodd.jobs.RefusedException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import io.kmodd.kernel.InvalidModuleNameException;
 import io.kmodd.kernel.InvalidParameterException;
 import jakarta.ws.rs.WebApplicationException;
@@ -25,6 +28,20 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response refused(RefusedException e) {
         return respond(Problems.refusal(e.refusal(), e.getMessage()));
+    }
+
+    @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
+    public Response unauthorized(RuntimeException e) {
+        Problem p = Problem.of("unauthorized", "Authentication required", 401,
+                "send a valid token as 'Authorization: Bearer TOKEN' (tokens are in kmodd's token file)");
+        return Response.status(401).type(Problem.MEDIA_TYPE).header("WWW-Authenticate", "Bearer realm=\"kmodd\"")
+                .entity(p).build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return respond(Problem.of("forbidden", "Your role does not allow this", 403,
+                "this needs a higher role: viewer reads, operator loads, unloads and cancels, admin forces"));
     }
 
     @ServerExceptionMapper

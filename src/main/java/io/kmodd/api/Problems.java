@@ -21,6 +21,8 @@ final class Problems {
             case JOB_FINISHED -> Problem.of("job-finished", "Job has already finished", 409, detail);
             case NOT_CANCELLABLE -> Problem.of("not-cancellable", "Job cannot be cancelled now", 409, detail);
             case RESOLUTION_FAILED -> Problem.of("resolution-failed", "Module resolution is unavailable", 503, detail);
+            case POLICY_DENIED -> Problem.of("policy-denied", "The module policy does not allow this", 403, detail);
+            case NEEDS_ADMIN -> Problem.of("needs-admin", "This needs the admin role", 403, detail);
         };
     }
 

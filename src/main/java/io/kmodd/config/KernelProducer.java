@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kmodd.jobs.JobObserver;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.journal.JobJournal;
+import io.kmodd.policy.ModulePolicy;
 import io.kmodd.jobs.JobRegistry;
 import io.kmodd.jobs.ModuleOperations;
 import io.kmodd.jobs.Settings;
@@ -48,7 +49,8 @@ public class KernelProducer {
     ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer) {
         Settings settings = new Settings(config.load().timeout(), config.unload().pollInterval(),
                 config.unload().progressInterval(), config.jobs().laneCapacity());
-        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC());
+        ModulePolicy policy = new ModulePolicy(config.policy().allow(), config.policy().deny().orElse(List.of()));
+        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), policy);
     }
 
     void close(@Disposes ModuleOperations operations) {

@@ -3,6 +3,7 @@ package io.kmodd.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Every kmodd setting, under the {@code kmodd.} prefix. */
@@ -16,6 +17,35 @@ public interface KmoddConfig {
     LoadConfig load();
 
     UnloadConfig unload();
+
+    AuthConfig auth();
+
+    PolicyConfig policy();
+
+    interface AuthConfig {
+        /** Whether requests need a bearer token. Switch it off only in tests or behind an authenticating proxy. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The token file (lines NAME ROLE TOKEN, mode 600). Unset: $CREDENTIALS_DIRECTORY/tokens (systemd
+         * LoadCredential=), else /etc/kmodd/tokens.
+         */
+        Optional<String> tokensFile();
+
+        /** Whether GET requests without a token are allowed from loopback, with the viewer role. */
+        @WithDefault("false")
+        boolean anonymousLoopbackReads();
+    }
+
+    interface PolicyConfig {
+        /** Module name patterns that may be loaded or removed ('*', '?'; '-' and '_' alike). */
+        @WithDefault("*")
+        List<String> allow();
+
+        /** Module name patterns that may never be loaded or removed, dependencies included; deny wins. */
+        Optional<List<String>> deny();
+    }
 
     interface KernelConfig {
         /** Root of the proc filesystem; tests point it at a fixture tree. */

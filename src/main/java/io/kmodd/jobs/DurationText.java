@@ -16,7 +16,8 @@ public final class DurationText {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("a duration is required, such as 500ms, 10s or 2m");
         }
-        Matcher m = FORM.matcher(text.strip());
+        // No stripping: '10s\n' or ' 5s' (a '+' in a query) is not a duration.
+        Matcher m = FORM.matcher(text);
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + printable(text)
                     + "' is not a duration; use a whole number with ms, s, m or h, such as 500ms, 10s or 2m");
@@ -30,7 +31,7 @@ public final class DurationText {
             default -> Duration.ofSeconds(n);
         };
         if (d.compareTo(max) > 0) {
-            throw new IllegalArgumentException("'" + text.strip() + "' is longer than the limit of " + format(max));
+            throw new IllegalArgumentException("'" + text + "' is longer than the limit of " + format(max));
         }
         return d;
     }

@@ -1,6 +1,7 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.ModuleName;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +44,9 @@ final class Lane {
      */
     synchronized Submission submit(Operation operation, Predicate<Job> compatible, Supplier<Job> factory,
             Consumer<Job> runner) {
-        if (tail != null && tail.operation() == operation && compatible.test(tail) && tail.join()) {
-            return new Submission(tail, true);
+        Optional<Submission> joined = tryJoin(operation, compatible);
+        if (joined.isPresent()) {
+            return joined.get();
         }
         if (unfinished >= capacity) {
             throw new RefusedException(Refusal.QUEUE_FULL, "the queue of " + module + " already holds " + unfinished
@@ -56,6 +58,14 @@ final class Lane {
         job.completion().whenComplete((j, t) -> released());
         executor.execute(() -> runner.accept(job));
         return new Submission(job, false);
+    }
+
+    /** Joins the tail when it is an unfinished {@code operation} job that {@code compatible} accepts. */
+    synchronized Optional<Submission> tryJoin(Operation operation, Predicate<Job> compatible) {
+        if (tail != null && tail.operation() == operation && compatible.test(tail) && tail.join()) {
+            return Optional.of(new Submission(tail, true));
+        }
+        return Optional.empty();
     }
 
     /** Whether a job is queued or running here, in which case the lane, not a fast path, must answer. */

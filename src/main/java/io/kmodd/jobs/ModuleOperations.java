@@ -1,6 +1,7 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.Kernel;
+import io.kmodd.policy.ModulePolicy;
 import io.kmodd.kernel.KernelSupport;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
@@ -28,8 +29,15 @@ public final class ModuleOperations implements AutoCloseable {
     private final JobObserver observer;
     private final LoadRunner loader;
     private final PatientRemoval remover;
+    private final ModulePolicy policy;
 
     public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock) {
+        this(kernel, registry, settings, observer, clock, ModulePolicy.ALLOW_ALL);
+    }
+
+    public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock,
+            ModulePolicy policy) {
+        this.policy = policy;
         this.kernel = kernel;
         this.registry = registry;
         this.lanes = new Lanes(settings.laneCapacity());
@@ -47,7 +55,20 @@ public final class ModuleOperations implements AutoCloseable {
     }
 
     public LoadTicket load(ModuleName requested, ModuleParameters params) {
+        return load(requested, params, false);
+    }
+
+    /** @param ignoreBlacklist load even when modprobe.d blacklists it (the caller checked the admin role) */
+    public LoadTicket load(ModuleName requested, ModuleParameters params, boolean ignoreBlacklist) {
+        policy.check(requested, "loading");
         requireWritable();
+        // A load already queued or running with the same parameters is joined before anything else:
+        // merged requests cost no module resolution and no kernel read.
+        Optional<Lane.Submission> joined = lanes.of(requested).tryJoin(Operation.LOAD, sameParams(params));
+        if (joined.isPresent()) {
+            observer.merged(Operation.LOAD);
+            return new LoadTicket(requested, joined.get().job(), true, false, false);
+        }
         if (kernel.isBuiltin(requested)) {
             return new LoadTicket(requested, null, false, true, true);
         }
@@ -58,9 +79,10 @@ public final class ModuleOperations implements AutoCloseable {
         if (target.builtin()) {
             return new LoadTicket(target.name(), null, false, true, true);
         }
-        if (target.blacklisted()) {
+        policy.check(target.name(), "loading");
+        if (target.blacklisted() && !ignoreBlacklist) {
             throw new RefusedException(Refusal.BLACKLISTED, target.name()
-                    + " is blacklisted in modprobe.d; remove the blacklist entry to load it");
+                    + " is blacklisted in modprobe.d; remove the blacklist entry, or load it as admin with ignoreBlacklist=true");
         }
         Lane.Submission s = submitLoad(target, params, null);
         return new LoadTicket(target.name(), s.job(), s.joined(), false, false);
@@ -68,6 +90,7 @@ public final class ModuleOperations implements AutoCloseable {
 
     /** A dependency load for another job; empty when the dependency is already loaded or built in. */
     Optional<Job> loadDependency(ModuleName dep, String parentId) {
+        policy.check(dep, "loading (as a dependency)");
         ResolvedModule target = resolveOne(dep);
         if (target.builtin()) {
             return Optional.empty();
@@ -76,7 +99,7 @@ public final class ModuleOperations implements AutoCloseable {
     }
 
     private Lane.Submission submitLoad(ResolvedModule target, ModuleParameters params, String parentId) {
-        Lane.Submission s = lanes.of(target.name()).submit(Operation.LOAD, tail -> tail.params().equals(params),
+        Lane.Submission s = lanes.of(target.name()).submit(Operation.LOAD, sameParams(params),
                 () -> newJob(target.name(), Operation.LOAD, params, UnloadOptions.NONE, parentId),
                 job -> runSafely(job, () -> {
                     loader.run(job, target);
@@ -88,10 +111,15 @@ public final class ModuleOperations implements AutoCloseable {
         return s;
     }
 
+    private static java.util.function.Predicate<Job> sameParams(ModuleParameters params) {
+        return tail -> tail.params().equals(params);
+    }
+
     public record UnloadTicket(Job job, boolean joined) {
     }
 
     public UnloadTicket unload(ModuleName name, UnloadOptions options) {
+        policy.check(name, "removing");
         requireWritable();
         Lane lane = lanes.of(name);
         if (!lane.busy()) {
@@ -112,6 +140,7 @@ public final class ModuleOperations implements AutoCloseable {
     }
 
     Job unloadDependency(ModuleName dep, UnloadOptions options, String parentId) {
+        policy.check(dep, "removing (as an unused dependency)");
         return submitUnload(dep, options, parentId).job();
     }
 

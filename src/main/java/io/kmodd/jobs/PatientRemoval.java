@@ -8,11 +8,13 @@ import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
+import io.kmodd.kernel.RefcountProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Runs one unload job on its module's lane, patiently, as the kmod patient-removal series does but
@@ -59,10 +61,6 @@ final class PatientRemoval {
     /** The success message once the module is gone; null when the job has ended otherwise. */
     private String remove(Job job, ModuleName name, UnloadOptions opts, long start) throws InterruptedException {
         long deadline = start + opts.timeout().toNanos();
-        long nextProgress = start + settings.progressInterval().toNanos();
-        int lastRefcnt = -1;
-        int attempts = 0;
-        Errno lastRefusal = null;
         if (opts.force()) {
             job.event("warning", "forced removal (O_TRUNC) removes " + name
                     + " even while in use and taints the kernel (taint flag R)", Map.of("taint", "R"));
@@ -71,16 +69,40 @@ final class PatientRemoval {
             job.cancelled("cancelled before it started; " + name + " is as it was");
             return null;
         }
+        try (RefcountProbe probe = kernel.refcountProbe(name)) {
+            return waitAndRemove(job, name, opts, start, deadline, probe);
+        }
+    }
+
+    /**
+     * The wait loop. Each poll costs one refcount read through the probe; the full state (state and
+     * holders: three sysfs reads and a directory listing) is read at the start, after each kernel
+     * refusal, when the probe says the module is gone, and once per progress interval.
+     */
+    private String waitAndRemove(Job job, ModuleName name, UnloadOptions opts, long start, long deadline,
+            RefcountProbe probe) throws InterruptedException {
+        long nextProgress = start + settings.progressInterval().toNanos();
+        long nextFull = start;
+        int lastRefcnt = -1;
+        int attempts = 0;
+        Errno lastRefusal = null;
+        ModuleUsage u = null;
         while (true) {
-            Optional<ModuleUsage> usage = kernel.usage(name);
-            if (usage.isEmpty()) {
-                return name + " is gone: removed by another party" + (attempts > 0 ? " during the wait" : "");
-            }
-            ModuleUsage u = usage.get();
-            if (!opts.force() && !u.holders().isEmpty()) {
-                job.fail(new JobError(null, "in-use-by-holders", name + " is held by " + String.join(", ", u.holders())
-                        + "; waiting cannot help until they are removed (or use removeDependencies on them)"));
-                return null;
+            OptionalInt cheap = u == null || System.nanoTime() >= nextFull ? OptionalInt.empty() : probe.read();
+            if (cheap.isPresent()) {
+                u = new ModuleUsage(u.state(), cheap.getAsInt(), u.holders());
+            } else {
+                Optional<ModuleUsage> usage = kernel.usage(name);
+                if (usage.isEmpty()) {
+                    return name + " is gone: removed by another party" + (attempts > 0 ? " during the wait" : "");
+                }
+                u = usage.get();
+                nextFull = System.nanoTime() + settings.progressInterval().toNanos();
+                if (!opts.force() && !u.holders().isEmpty()) {
+                    job.fail(new JobError(null, "in-use-by-holders", name + " is held by " + String.join(", ", u.holders())
+                            + "; waiting cannot help until they are removed (or use removeDependencies on them)"));
+                    return null;
+                }
             }
             if (u.refcnt() != lastRefcnt) {
                 job.event("refcnt", "refcnt of " + name + " is " + u.refcnt(), Map.of("refcnt", u.refcnt()));
@@ -112,6 +134,7 @@ final class PatientRemoval {
                         return null;
                     }
                     lastRefusal = e.errno();
+                    nextFull = 0;
                     if (!job.enter(JobState.WAITING, "the kernel refused with " + e.errno().name() + "; retrying")) {
                         job.cancelled("cancelled; " + name + " is still loaded");
                         return null;

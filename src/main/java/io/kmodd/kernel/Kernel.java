@@ -22,6 +22,9 @@ public interface Kernel {
     /** The module's state, refcount and holders, or empty when it is not loaded. Called in wait loops. */
     Optional<ModuleUsage> usage(ModuleName name);
 
+    /** Opens a cheap repeated reader of the module's refcount, for wait loops. */
+    RefcountProbe refcountProbe(ModuleName name);
+
     /** Whether the module is built into the kernel (listed in /sys/module without an initstate). */
     boolean isBuiltin(ModuleName name);
 

@@ -126,6 +126,11 @@ public final class Guest implements AutoCloseable {
         return r.out();
     }
 
+    /** The guest kmodd's token for a role (viewer, operator, admin). */
+    public String token(String role) throws IOException, InterruptedException {
+        return run("awk '$2==\"" + role + "\"{print $3}' /tmp/kmodd/tokens");
+    }
+
     /** Kills kmodd with SIGKILL, as a crash would, and starts it again. */
     public void restartKmodd() throws Exception {
         Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();

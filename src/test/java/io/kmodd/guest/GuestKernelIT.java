@@ -1,11 +1,11 @@
 package io.kmodd.guest;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.restassured.RestAssured;
+import io.restassured.specification.RequestSpecification;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import java.time.Duration;
@@ -38,12 +38,24 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GuestKernelIT {
     private static Guest guest;
+    private static String operatorToken;
+
+    /** A request as the operator; the suite's default caller. */
+    private static RequestSpecification given() {
+        return RestAssured.given().header("Authorization", "Bearer " + operatorToken);
+    }
+
+    /** A request with exactly the given Authorization header. */
+    private static RequestSpecification as(String authorization) {
+        return RestAssured.given().header("Authorization", authorization);
+    }
 
     @BeforeAll
     static void boot() throws Exception {
         guest = Guest.boot();
         RestAssured.baseURI = guest.kmoddUrl();
         RestAssured.port = guest.kmoddPort();
+        operatorToken = guest.token("operator");
     }
 
     @AfterAll
@@ -113,6 +125,19 @@ class GuestKernelIT {
     @Order(1)
     void readyOnARealKernel() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    @Order(1)
+    void writesNeedAnOperatorTokenAndForceNeedsAdmin() throws Exception {
+        as("Bearer wrong-token-0123456789abcdef").post("/modules/dummy/load").then()
+                .statusCode(401).contentType("application/problem+json");
+        as("Bearer " + guest.token("viewer")).post("/modules/dummy/load").then()
+                .statusCode(403);
+        given().post("/modules/9pnet/unload?force=true").then().statusCode(403)
+                .body("type", equalTo("urn:kmodd:problem:needs-admin"));
+        assertThat(loaded("dummy")).isFalse();
+        assertThat(loaded("9pnet")).isTrue();
     }
 
     @Test
@@ -303,7 +328,9 @@ class GuestKernelIT {
     @Test
     @Order(12)
     void metricsPassPromtoolAndShowModuleRefcounts() throws Exception {
-        Guest.Result r = guest.sh("curl -sf -H \"Accept: text/plain; version=0.0.4\" http://127.0.0.1:8080/q/metrics > /tmp/metrics.txt && promtool check metrics < /tmp/metrics.txt");
+        Guest.Result r = guest.sh("T=$(awk '$2==\"viewer\"{print $3}' /tmp/kmodd/tokens); curl -sf -H \"Authorization: Bearer $T\""
+                + " -H \"Accept: text/plain; version=0.0.4\" http://127.0.0.1:8080/q/metrics > /tmp/metrics.txt"
+                + " && promtool check metrics < /tmp/metrics.txt");
         assertThat(r.rc()).as(r.output()).isZero();
         String loopRefcnt = guest.run("grep '^kmodd_module_refcount{' /tmp/metrics.txt | grep 'module=\"9pnet\"'");
         assertThat(loopRefcnt).endsWith(" " + guest.run("cat /sys/module/9pnet/refcnt") + ".0");

@@ -9,6 +9,7 @@ import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
+import io.kmodd.kernel.RefcountProbe;
 import io.kmodd.kernel.ResolvedModule;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -145,6 +147,12 @@ public final class SimulatedKernel implements Kernel {
         return deleteCalls.getOrDefault(ModuleName.of(name), new AtomicInteger()).get();
     }
 
+    /** Every finit_module and delete_module call made, on any module. */
+    public int totalCalls() {
+        return finitCalls.values().stream().mapToInt(AtomicInteger::get).sum()
+                + deleteCalls.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
     public synchronized boolean isLoaded(String name) {
         return loaded.containsKey(ModuleName.of(name));
     }
@@ -178,6 +186,20 @@ public final class SimulatedKernel implements Kernel {
     public synchronized Optional<ModuleUsage> usage(ModuleName name) {
         return Optional.ofNullable(loaded.get(name))
                 .map(m -> new ModuleUsage(m.state, m.users + m.holders.size(), m.holders));
+    }
+
+    @Override
+    public RefcountProbe refcountProbe(ModuleName name) {
+        return new RefcountProbe() {
+            @Override
+            public OptionalInt read() {
+                return usage(name).map(u -> OptionalInt.of(u.refcnt())).orElse(OptionalInt.empty());
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override

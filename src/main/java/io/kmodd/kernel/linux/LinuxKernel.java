@@ -6,6 +6,7 @@ import io.kmodd.kernel.KernelSupport;
 import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleUsage;
+import io.kmodd.kernel.RefcountProbe;
 import io.kmodd.kernel.ResolutionException;
 import io.kmodd.kernel.ResolvedModule;
 import java.nio.file.Files;
@@ -88,6 +89,11 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     @Override
     public Optional<ModuleUsage> usage(ModuleName name) {
         return sysModule.usage(name);
+    }
+
+    @Override
+    public RefcountProbe refcountProbe(ModuleName name) {
+        return sysModule.refcountProbe(name);
     }
 
     @Override

@@ -4,6 +4,12 @@ import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
+import io.kmodd.kernel.RefcountProbe;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.OptionalInt;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -41,6 +47,52 @@ final class SysModule {
         return usage(name).map(u -> new LoadedModule(name, u.state(), u.refcnt(),
                 readString(dir.resolve("coresize")).map(SysModule::parseLongOrZero).orElse(0L),
                 u.holders(), readString(dir.resolve("taint")).orElse(""), parameters(dir)));
+    }
+
+    RefcountProbe refcountProbe(ModuleName name) {
+        return new SysfsRefcount(paths.sysModule(name.value()).resolve("refcnt"));
+    }
+
+    /** Keeps /sys/module/NAME/refcnt open; kernfs regenerates an attribute on each read from offset 0. */
+    private static final class SysfsRefcount implements RefcountProbe {
+        private final Path file;
+        private final ByteBuffer buf = ByteBuffer.allocate(32);
+        private FileChannel channel;
+
+        SysfsRefcount(Path file) {
+            this.file = file;
+        }
+
+        @Override
+        public OptionalInt read() {
+            try {
+                if (channel == null) {
+                    channel = FileChannel.open(file, StandardOpenOption.READ);
+                }
+                buf.clear();
+                int n = channel.read(buf, 0);
+                if (n <= 0) {
+                    return OptionalInt.empty();
+                }
+                return OptionalInt.of(Integer.parseInt(new String(buf.array(), 0, n, StandardCharsets.US_ASCII).strip()));
+            } catch (IOException | NumberFormatException e) {
+                // The module went away (its sysfs directory is gone) or the file is unreadable.
+                close();
+                return OptionalInt.empty();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // Nothing to recover: the probe is done.
+                }
+                channel = null;
+            }
+        }
     }
 
     boolean isBuiltin(ModuleName name) {

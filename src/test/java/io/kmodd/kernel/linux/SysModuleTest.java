@@ -68,4 +68,23 @@ class SysModuleTest {
         assertThat(u.refcnt()).isZero();
         assertThat(s.usage(ModuleName.of("nosuch"))).isEmpty();
     }
+
+    @Test
+    void theRefcountProbeRereadsOneOpenFileAndSeesTheModuleGo(@TempDir Path sys) throws Exception {
+        Path dir = module(sys, "loop", "live", "1");
+        SysModule s = new SysModule(new KernelPaths(sys, sys));
+        try (var probe = s.refcountProbe(ModuleName.of("loop"))) {
+            assertThat(probe.read()).hasValue(1);
+            Files.writeString(dir.resolve("refcnt"), "0\n");
+            assertThat(probe.read()).hasValue(0);
+            Files.writeString(dir.resolve("refcnt"), "12\n");
+            assertThat(probe.read()).hasValue(12);
+            Files.delete(dir.resolve("refcnt"));
+            Files.delete(dir.resolve("initstate"));
+            Files.delete(dir);
+        }
+        try (var probe = s.refcountProbe(ModuleName.of("loop"))) {
+            assertThat(probe.read()).isEmpty();
+        }
+    }
 }

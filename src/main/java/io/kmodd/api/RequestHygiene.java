@@ -1,0 +1,58 @@
+package io.kmodd.api;
+
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.Response;
+import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Refuses requests whose meaning would otherwise silently change. A ';' in the path would be read as a
+ * matrix parameter and dropped, so {@code /modules/xfs;junk/load} would load xfs; and an unknown query
+ * parameter would be ignored, so {@code ?timout=10s} would quietly use the default timeout. Both are
+ * 400s. The known query parameters are read off the matched method's {@code @QueryParam}s.
+ */
+public class RequestHygiene {
+
+    @ServerRequestFilter(preMatching = true)
+    public Response noMatrixParameters(HttpServerRequest request) {
+        // The raw request line: JAX-RS's own view of the URI has the matrix part already split off.
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        if (path.indexOf(';') >= 0 || path.toLowerCase(java.util.Locale.ROOT).contains("%3b")) {
+            return ProblemMappers.respond(Problem.of("invalid-path", "Invalid path", 400,
+                    "the path has ';', which kmodd does not accept (module names have letters, digits, '_' and '-')"));
+        }
+        return null;
+    }
+
+    @ServerRequestFilter
+    public Response onlyKnownQueryParameters(ContainerRequestContext request, ResourceInfo resource) {
+        Method m = resource.getResourceMethod();
+        if (m == null) {
+            return null;
+        }
+        Set<String> known = new TreeSet<>();
+        for (Parameter p : m.getParameters()) {
+            QueryParam q = p.getAnnotation(QueryParam.class);
+            if (q != null) {
+                known.add(q.value());
+            }
+        }
+        for (String name : request.getUriInfo().getQueryParameters().keySet()) {
+            if (!known.contains(name)) {
+                String printable = name.length() > 40 ? name.substring(0, 40) + "..." : name;
+                return ProblemMappers.respond(Problem.of("unknown-query-parameter", "Unknown query parameter", 400,
+                        "unknown query parameter '" + printable.replaceAll("[^\\x20-\\x7e]", "?") + "'"
+                                + (known.isEmpty() ? "; this endpoint takes none" : "; this endpoint takes " + known)));
+            }
+        }
+        return null;
+    }
+}

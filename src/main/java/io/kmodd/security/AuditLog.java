@@ -1,0 +1,80 @@
+package io.kmodd.security;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kmodd.api.AlreadyLoaded;
+import io.kmodd.api.Problem;
+import io.kmodd.jobs.JobSnapshot;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.core.SecurityContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
+
+/**
+ * One structured record per write request (POST, PUT, DELETE), as a JSON line on the {@code kmodd.audit}
+ * logger, which journald keeps from the console: who (the token's name, never the token), what, which
+ * module, the parameters, the HTTP status, the job, the outcome and the errno. Written after the answer
+ * is known, whatever it was (accepted, joined, refused, failed), so no write goes unrecorded.
+ */
+public class AuditLog {
+    private static final Logger AUDIT = Logger.getLogger("kmodd.audit");
+
+    private final ObjectMapper json;
+
+    public AuditLog(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @ServerResponseFilter
+    public void record(ContainerRequestContext request, ContainerResponseContext response) {
+        String method = request.getMethod();
+        if (!method.equals("POST") && !method.equals("PUT") && !method.equals("DELETE")) {
+            return;
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        SecurityContext sc = request.getSecurityContext();
+        r.put("audit", "kmodd");
+        r.put("who", sc == null || sc.getUserPrincipal() == null ? "anonymous" : sc.getUserPrincipal().getName());
+        r.put("action", method + " " + request.getUriInfo().getPath());
+        String query = request.getUriInfo().getRequestUri().getRawQuery();
+        if (query != null) {
+            r.put("query", query.length() > 200 ? query.substring(0, 200) + "..." : query);
+        }
+        r.put("status", response.getStatus());
+        Object entity = response.getEntity();
+        if (entity instanceof JobSnapshot job) {
+            r.put("module", job.module());
+            r.put("job", job.id());
+            r.put("params", job.params());
+            r.put("outcome", job.state());
+            if (job.error() != null && job.error().errno() != null) {
+                r.put("errno", job.error().errno());
+            }
+        } else if (entity instanceof AlreadyLoaded a) {
+            r.put("module", a.module());
+            r.put("outcome", "already-loaded");
+        } else if (entity instanceof Problem p) {
+            r.put("outcome", "refused: " + p.type().replace("urn:kmodd:problem:", ""));
+            r.put("detail", p.detail());
+            if (p.module() != null) {
+                r.put("module", p.module());
+            }
+            if (p.job() != null) {
+                r.put("job", p.job());
+            }
+            if (p.errno() != null) {
+                r.put("errno", p.errno());
+            }
+        } else if (response.getStatus() < 300) {
+            r.put("outcome", "streaming");
+        }
+        try {
+            AUDIT.info(json.writeValueAsString(r));
+        } catch (JsonProcessingException e) {
+            AUDIT.info(r.toString());
+        }
+    }
+}
