@@ -10,7 +10,9 @@ import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.ModuleOperations;
 import io.kmodd.jobs.Refusal;
 import io.kmodd.jobs.RefusedException;
+import io.kmodd.security.AuditLog;
 import io.kmodd.security.Role;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.SecurityContext;
 import io.kmodd.jobs.UnloadOptions;
@@ -51,8 +53,11 @@ public class ModulesResource {
     private final ModuleOperations operations;
     private final KmoddConfig config;
     private final ObjectMapper json;
+    private final AuditLog audit;
 
-    public ModulesResource(Kernel kernel, ModuleOperations operations, KmoddConfig config, ObjectMapper json) {
+    public ModulesResource(Kernel kernel, ModuleOperations operations, KmoddConfig config, ObjectMapper json,
+            AuditLog audit) {
+        this.audit = audit;
         this.kernel = kernel;
         this.operations = operations;
         this.config = config;
@@ -186,8 +191,10 @@ public class ModulesResource {
     public Multi<OutboundSseEvent> unloadStreaming(@PathParam("name") String rawName,
             @QueryParam("timeout") String timeout, @QueryParam("force") @DefaultValue("false") String force,
             @QueryParam("removeDependencies") @DefaultValue("false") String removeDependencies, @Context Sse sse,
-            @Context SecurityContext caller) {
-        return JobAnswers.stream(startUnload(rawName, timeout, force, removeDependencies, caller), sse);
+            @Context SecurityContext caller, @Context ContainerRequestContext request) {
+        Job job = startUnload(rawName, timeout, force, removeDependencies, caller);
+        audit.write(request, 200, job.snapshot());
+        return JobAnswers.stream(job, sse);
     }
 
     private Job startUnload(String rawName, String timeout, String force, String removeDependencies,

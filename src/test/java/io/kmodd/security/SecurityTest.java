@@ -98,4 +98,41 @@ class SecurityTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TokenStore.parse(java.util.List.of("x admin short"), "t"))
                 .hasMessageContaining("shorter than");
     }
+
+    @Test
+    void everyWriteLeavesOneAuditRecordWithTheCallerButNeverTheToken() throws Exception {
+        java.util.List<String> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                records.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger audit = java.util.logging.Logger.getLogger("kmodd.audit");
+        audit.addHandler(h);
+        try {
+            as(AuthProfile.OPERATOR).contentType("application/json").body("{\"params\":{\"max_loop\":\"4\"}}")
+                    .post("/modules/loop/load?wait=5s").then().statusCode(200);
+            given().post("/modules/loop/unload").then().statusCode(401);
+            as(AuthProfile.ADMIN).accept("text/event-stream").post("/modules/loop/unload?timeout=2s").then()
+                    .statusCode(200);
+            as(AuthProfile.OPERATOR).get("/modules").then().statusCode(200);
+        } finally {
+            audit.removeHandler(h);
+        }
+        assertThat(records).hasSize(3);
+        assertThat(records.get(0)).contains("\"who\":\"bob\"").contains("\"module\":\"loop\"")
+                .contains("\"max_loop\":\"4\"").contains("\"status\":200").contains("\"job\":");
+        assertThat(records.get(1)).contains("\"who\":\"anonymous\"").contains("\"status\":401");
+        assertThat(records.get(2)).contains("\"who\":\"carol\"").contains("unload").contains("\"job\":");
+        assertThat(String.join("\n", records)).doesNotContain(AuthProfile.OPERATOR).doesNotContain(AuthProfile.ADMIN);
+    }
 }
