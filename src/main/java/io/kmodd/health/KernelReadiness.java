@@ -26,7 +26,9 @@ public class KernelReadiness implements HealthCheck {
                 .withData("moduleSupport", s.modular())
                 .withData("capSysModule", s.capSysModule())
                 .withData("modulesDisabled", s.modulesDisabled())
-                .withData("libkmod", s.resolverAvailable());
+                .withData("libkmod", s.resolverAvailable())
+                .withData("lockdown", s.lockdown().isEmpty() ? "unknown" : s.lockdown())
+                .withData("signaturesEnforced", s.signaturesEnforced());
         for (int i = 0; i < s.problems().size(); i++) {
             b.withData("problem" + (i + 1), s.problems().get(i));
         }

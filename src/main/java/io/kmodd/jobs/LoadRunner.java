@@ -157,7 +157,12 @@ final class LoadRunner {
                     return true;
                 }
                 if (e.errno() != Errno.EBUSY) {
-                    job.fail(new JobError(e.errno().name(), "kernel-error", e.getMessage()));
+                    String why = e.getMessage();
+                    if (e.errno() == Errno.EPERM || e.errno() == Errno.EKEYREJECTED || e.errno() == Errno.EACCES) {
+                        String r = kernel.support().restrictions();
+                        why = r.isEmpty() ? why : why + " (" + r + ")";
+                    }
+                    job.fail(new JobError(e.errno().name(), "kernel-error", why));
                     return false;
                 }
                 Boolean live = settle(job, name, deadline);

@@ -28,6 +28,14 @@ public record KernelPaths(Path procRoot, Path sysRoot) {
         return procRoot.resolve("self/status");
     }
 
+    public Path lockdown() {
+        return sysRoot.resolve("kernel/security/lockdown");
+    }
+
+    public Path sigEnforce() {
+        return sysRoot.resolve("module/module/parameters/sig_enforce");
+    }
+
     public Path sysModule(String name) {
         return sysRoot.resolve("module").resolve(name);
     }

@@ -59,7 +59,11 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
                 problems.add(p.get());
             }
         }
-        return new KernelSupport(modular, cap, disabled, resolverOk, problems);
+        // "none [integrity] confidentiality": the bracketed word is the mode in force.
+        String lockdown = SysModule.readString(paths.lockdown())
+                .map(t -> t.replaceAll(".*\\[([a-z]+)\\].*", "$1")).orElse("");
+        boolean sigEnforced = SysModule.readString(paths.sigEnforce()).map("Y"::equals).orElse(false);
+        return new KernelSupport(modular, cap, disabled, resolverOk, problems, lockdown, sigEnforced);
     }
 
     private boolean hasCapSysModule() {

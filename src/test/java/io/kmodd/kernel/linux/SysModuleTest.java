@@ -87,4 +87,20 @@ class SysModuleTest {
             assertThat(probe.read()).isEmpty();
         }
     }
+
+    @Test
+    void lockdownAndSignatureEnforcementAreReported(@TempDir Path root) throws Exception {
+        Path proc = Files.createDirectories(root.resolve("proc"));
+        Path sys = Files.createDirectories(root.resolve("sys"));
+        Files.writeString(proc.resolve("modules"), "");
+        Files.createDirectories(sys.resolve("kernel/security"));
+        Files.writeString(sys.resolve("kernel/security/lockdown"), "none [integrity] confidentiality\n");
+        Files.createDirectories(sys.resolve("module/module/parameters"));
+        Files.writeString(sys.resolve("module/module/parameters/sig_enforce"), "Y\n");
+        var support = new LinuxKernel(proc, sys, root.resolve("no-modules").toString()).support();
+        assertThat(support.lockdown()).isEqualTo("integrity");
+        assertThat(support.signaturesEnforced()).isTrue();
+        assertThat(support.restrictions()).contains("sig_enforce").contains("lockdown is 'integrity'");
+        assertThat(support.problems()).anyMatch(p -> p.contains("CAP_SYS_MODULE") || p.contains("libkmod"));
+    }
 }

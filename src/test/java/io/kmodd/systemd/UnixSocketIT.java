@@ -1,0 +1,43 @@
+package io.kmodd.systemd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The packaged daemon on a Unix domain socket only, for hosts where no TCP port should be open. */
+class UnixSocketIT {
+    private static final Path PROJECT = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
+
+    @Test
+    void servesOverAUnixSocketWithNoTcpPort() throws Exception {
+        Path dir = Files.createTempDirectory("kmodd-sock");
+        Path sock = dir.resolve("kmodd.sock");
+        Process kmodd = new ProcessBuilder("java", "-Dkmodd.auth.enabled=false", "-Dkmodd.jobs.journal=none",
+                "-Dquarkus.vertx.prefer-native-transport=true", "-Dquarkus.http.domain-socket-enabled=true",
+                "-Dquarkus.http.domain-socket=" + sock, "-Dquarkus.http.host-enabled=false",
+                "-jar", PROJECT.resolve("target/quarkus-app/quarkus-run.jar").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("kmodd.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String body = "";
+            while (System.nanoTime() < deadline) {
+                Process curl = new ProcessBuilder("curl", "-sf", "--unix-socket", sock.toString(),
+                        "http://localhost/modules").redirectErrorStream(true).start();
+                body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (curl.waitFor() == 0) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(body).startsWith("[");
+            assertThat(Files.readString(dir.resolve("kmodd.log"))).contains("Listening on: unix:" + sock)
+                    .doesNotContain("http://");
+        } finally {
+            kmodd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
