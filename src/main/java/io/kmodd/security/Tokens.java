@@ -1,7 +1,9 @@
 package io.kmodd.security;
 
 import io.kmodd.config.KmoddConfig;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +12,15 @@ import org.jboss.logging.Logger;
 
 /**
  * Finds and loads the token file at start-up: the configured path, else the systemd credential
- * ($CREDENTIALS_DIRECTORY/tokens, from LoadCredential=), else /etc/kmodd/tokens. With authentication on,
- * a missing or too-open file stops the daemon from starting, with the reason.
+ * ($CREDENTIALS_DIRECTORY/tokens, from LoadCredential=), else /etc/kmodd/tokens. A file that group or
+ * others can read stops the daemon from starting. A missing file does not: kmodd starts with no tokens
+ * (every authenticated request answers 401) and readiness says why, so the fix is one file away.
  */
 @ApplicationScoped
 public class Tokens {
     private static final Logger LOG = Logger.getLogger(Tokens.class);
+
+    private volatile String problem;
 
     @Produces
     @ApplicationScoped
@@ -26,12 +31,24 @@ public class Tokens {
         }
         Path file = locate(config.auth().tokensFile());
         if (!Files.exists(file)) {
-            throw new IllegalStateException("no token file at " + file + ": create one with lines 'NAME ROLE TOKEN' "
-                    + "(mode 600; deploy/dev/setup-debian.sh makes one), or set kmodd.auth.tokens-file");
+            problem = "no token file at " + file + ": every request needing a token answers 401; create it with lines"
+                    + " 'NAME ROLE TOKEN', mode 600 (deploy/dev/setup-debian.sh makes one), or set kmodd.auth.tokens-file";
+            LOG.error(problem);
+            return TokenStore.empty();
         }
         TokenStore store = TokenStore.load(file);
         LOG.infof("loaded %d bearer tokens from %s", store.size(), file);
         return store;
+    }
+
+    /** Loads the tokens at start-up, not on the first request, so a too-open file stops the start. */
+    void eager(@Observes StartupEvent start, TokenStore store) {
+        store.size();
+    }
+
+    /** Why no token can authenticate, or null when tokens are loaded (or authentication is off). */
+    public String problem() {
+        return problem;
     }
 
     static Path locate(Optional<String> configured) {
