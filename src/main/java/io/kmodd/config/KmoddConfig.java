@@ -33,6 +33,13 @@ public interface KmoddConfig {
          */
         Optional<String> tokensFile();
 
+        /**
+         * Mutual TLS: refuse every request that did not come over TLS with a client certificate the trust
+         * store (quarkus.http.ssl.certificate.trust-store-file) verified. Tokens still decide the role.
+         */
+        @WithDefault("false")
+        boolean requireClientCertificate();
+
         /** Whether GET requests without a token are allowed from loopback, with the viewer role. */
         @WithDefault("false")
         boolean anonymousLoopbackReads();

@@ -16,6 +16,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * Quarkus security's way in for kmodd: reads {@code Authorization: Bearer TOKEN} and hands it to the
@@ -41,6 +43,10 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext ctx, IdentityProviderManager identities) {
+        if (config.auth().requireClientCertificate() && !hasVerifiedClientCertificate(ctx)) {
+            return Uni.createFrom().failure(new AuthenticationFailedException(
+                    "kmodd requires TLS with a trusted client certificate (kmodd.auth.require-client-certificate)"));
+        }
         if (!config.auth().enabled()) {
             return Uni.createFrom().item(everyone);
         }
@@ -58,6 +64,19 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
         String token = header.substring(BEARER.length()).strip();
         return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
                 new TokenAuthenticationRequest(new TokenCredential(token, "bearer")), ctx));
+    }
+
+    private static boolean hasVerifiedClientCertificate(RoutingContext ctx) {
+        SSLSession tls = ctx.request().sslSession();
+        if (tls == null) {
+            return false;
+        }
+        try {
+            // Present only when the handshake verified it against the trust store.
+            return tls.getPeerCertificates().length > 0;
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
     }
 
     private static boolean isLoopback(RoutingContext ctx) {
