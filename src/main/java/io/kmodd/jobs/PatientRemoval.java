@@ -18,7 +18,7 @@ import java.util.OptionalInt;
 
 /**
  * Runs one unload job on its module's lane, patiently, as the kmod patient-removal series does but
- * without its growing poll interval: it reads the refcount every poll interval (10 ms by default),
+ * without its growing poll interval: it reads the refcount every poll interval (20 ms by default),
  * calls delete_module(O_NONBLOCK) as soon as the count is 0, and retries the kernel's EAGAIN/EBUSY
  * refusals (refcount 0 but not removable yet) within the same deadline. Since Linux 3.13 the kernel
  * never waits inside delete_module, so all waiting happens here, on the lane thread, in a cancellable

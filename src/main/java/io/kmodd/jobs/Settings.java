@@ -11,6 +11,6 @@ import java.time.Duration;
  * @param laneCapacity unfinished jobs one module's lane holds before refusing more
  */
 public record Settings(Duration loadTimeout, Duration pollInterval, Duration progressInterval, int laneCapacity) {
-    public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(60), Duration.ofMillis(10),
+    public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(60), Duration.ofMillis(20),
             Duration.ofMillis(500), 64);
 }
