@@ -93,6 +93,16 @@ public class BearerTokenMechanism implements HttpAuthenticationMechanism {
         return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer realm=\"kmodd\""));
     }
 
+    /**
+     * Ahead of Quarkus' own mechanisms: with client certificates requested (mutual TLS), Quarkus also
+     * installs one that turns a certificate into a role-less identity, and which of two mechanisms of
+     * equal priority runs first is not fixed. Tokens must decide the role every time.
+     */
+    @Override
+    public int getPriority() {
+        return DEFAULT_PRIORITY + 10_000;
+    }
+
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
         return Set.of(TokenAuthenticationRequest.class);
