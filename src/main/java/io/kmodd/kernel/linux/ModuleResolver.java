@@ -82,12 +82,8 @@ final class ModuleResolver implements AutoCloseable {
             throw new ResolutionException("libkmod did not answer within 30 s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ResolutionException("interrupted while resolving " + nameOrAliasOf(task));
+            throw new ResolutionException("interrupted while waiting for libkmod");
         }
-    }
-
-    private static String nameOrAliasOf(Object task) {
-        return "a module";
     }
 
     private void open() {
