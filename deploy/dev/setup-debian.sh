@@ -2,7 +2,8 @@
 # Installs what building, running and testing kmodd needs on Debian 12, and nothing when it is all there.
 #   JDK 17 (build and run), libkmod (module resolution), kmod and e2fsprogs (used inside the test guest),
 #   QEMU, busybox-static and a Debian kernel with modules (the real-kernel test guest),
-#   prometheus (promtool, to check the metrics), curl, python3 and strace (the benchmarks).
+#   prometheus (promtool, to check the metrics), curl, python3 and strace (the benchmarks),
+#   Node.js and npm (Redocly's OpenAPI linter, fetched from the npm registry by the tests).
 # As root it also makes /etc/kmodd/tokens with an admin token when there is none.
 set -eu
 need=""
@@ -11,6 +12,9 @@ for p in openjdk-17-jdk-headless libkmod2 kmod e2fsprogs qemu-system-x86 busybox
          prometheus curl cpio python3 strace; do
     have "$p" || need="$need $p"
 done
+# Node.js and npm run the OpenAPI linter. Checked as commands: a nodejs from elsewhere (nodesource) bundles
+# npm and conflicts with Debian's npm package.
+command -v npm >/dev/null 2>&1 || need="$need nodejs npm"
 make_token() {
     # kmodd refuses to start without a token file; make one with an admin token, readable by root only.
     [ "$(id -u)" = 0 ] || return 0

@@ -9,6 +9,15 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.security.Role;
 import jakarta.annotation.security.RolesAllowed;
 import io.smallrye.mutiny.Multi;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -27,6 +36,7 @@ import java.util.regex.Pattern;
 /** Jobs: list, inspect, cancel, and follow as Server-Sent Events. */
 @Path("/jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "jobs")
 public class JobsResource {
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
@@ -40,7 +50,18 @@ public class JobsResource {
 
     @GET
     @RolesAllowed(Role.VIEWER_NAME)
-    public List<JobSnapshot> list(@QueryParam("module") String module, @QueryParam("state") String state) {
+    @Operation(operationId = "listJobs", summary = "List jobs, newest first",
+            description = "Unfinished jobs, and finished ones up to kmodd.jobs.retain-finished, this run's and earlier"
+                    + " runs' (from the journal). Events are left out; GET /jobs/{id} has them.")
+    @APIResponse(responseCode = "200", description = "The jobs", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobSnapshot.class, type = SchemaType.ARRAY)))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public List<JobSnapshot> list(
+            @QueryParam("module") @Parameter(description = "Only this module's jobs", example = "xfs") String module,
+            @QueryParam("state") @Parameter(description = "Only jobs in this state", example = "waiting", schema = @Schema(
+                    enumeration = {"queued", "waiting", "running", "succeeded", "failed", "cancelled"})) String state) {
         Predicate<JobSnapshot> filter = s -> true;
         if (module != null) {
             String m = ModuleName.of(module).value();
@@ -62,7 +83,15 @@ public class JobsResource {
     @GET
     @Path("{id}")
     @RolesAllowed(Role.VIEWER_NAME)
-    public JobSnapshot get(@PathParam("id") String id) {
+    @Operation(operationId = "getJob", summary = "Show one job with its events")
+    @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobSnapshot.class), examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such job (finished jobs are kept up to a bound).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public JobSnapshot get(@PathParam("id") @Parameter(description = "Job id",
+            example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id) {
         checkId(id);
         return registry.snapshot(id).orElseThrow(() -> notFound(id));
     }
@@ -70,7 +99,17 @@ public class JobsResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Role.OPERATOR_NAME)
-    public JobSnapshot cancel(@PathParam("id") String id) {
+    @Operation(operationId = "cancelJob", summary = "Cancel a queued or waiting job",
+            description = "The module stays as it was. Needs the operator role.")
+    @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = JobSnapshot.class), examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The job has finished, or is inside a kernel call.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public JobSnapshot cancel(@PathParam("id") @Parameter(description = "Job id",
+            example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id) {
         checkId(id);
         return operations.cancel(id).snapshot();
     }
@@ -79,7 +118,19 @@ public class JobsResource {
     @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed(Role.VIEWER_NAME)
-    public Multi<OutboundSseEvent> events(@PathParam("id") String id, @Context Sse sse) {
+    @Operation(operationId = "followJob", summary = "Follow a job as Server-Sent Events",
+            description = "The job's history first, then live events until it ends, then the stream closes. Event"
+                    + " names are the event types: queued, joined, state, dependency, refcnt, attempt, progress,"
+                    + " warning, outcome.")
+    @APIResponse(responseCode = "200", description = "The event stream", content = @Content(
+            mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
+            examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE)))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public Multi<OutboundSseEvent> events(@PathParam("id") @Parameter(description = "Job id",
+            example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id, @Context Sse sse) {
         checkId(id);
         Optional<Job> live = registry.find(id);
         if (live.isPresent()) {

@@ -24,6 +24,15 @@ import io.kmodd.config.KmoddConfig;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -48,6 +57,7 @@ import java.util.Map;
 /** Modules: list, inspect, load and unload. Thin: validation here, work in {@link ModuleOperations}. */
 @Path("/modules")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "modules")
 public class ModulesResource {
     private final Kernel kernel;
     private final ModuleOperations operations;
@@ -66,6 +76,15 @@ public class ModulesResource {
 
     @GET
     @RolesAllowed(Role.VIEWER_NAME)
+    @Operation(operationId = "listModules", summary = "List loaded modules",
+            description = "Every loaded module as /proc/modules shows it, by name. Needs the viewer role.")
+    @APIResponse(responseCode = "200", description = "The loaded modules", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ModuleView.class, type = SchemaType.ARRAY),
+            examples = @ExampleObject(name = "two modules", value = "[{\"name\":\"libcrc32c\",\"state\":\"live\",\"refcnt\":1,"
+                    + "\"sizeBytes\":16384,\"holders\":[\"xfs\"],\"taints\":\"\"},{\"name\":\"xfs\",\"state\":\"live\","
+                    + "\"refcnt\":0,\"sizeBytes\":1970176,\"holders\":[],\"taints\":\"\"}]")))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public List<ModuleView> list() {
         return kernel.loadedModules().stream()
                 .sorted(Comparator.comparing(m -> m.name().value()))
@@ -76,7 +95,18 @@ public class ModulesResource {
     @GET
     @Path("{name}")
     @RolesAllowed(Role.VIEWER_NAME)
-    public ModuleView get(@PathParam("name") String rawName) {
+    @Operation(operationId = "getModule", summary = "Show one loaded module",
+            description = "State, refcount, size, holders, taints and readable parameters, from /sys/module/NAME.")
+    @APIResponse(responseCode = "200", description = "The module", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ModuleView.class), examples = @ExampleObject(name = "loop", value =
+                    "{\"name\":\"loop\",\"state\":\"live\",\"refcnt\":1,\"sizeBytes\":32768,\"holders\":[],"
+                    + "\"taints\":\"\",\"parameters\":{\"max_loop\":\"4\",\"max_part\":\"0\"}}")))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "Not loaded; the detail says whether the module exists in the module tree.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public ModuleView get(@Parameter(description = "Module name (letters, digits, _ and -; at most 55)", example = "loop")
+            @PathParam("name") String rawName) {
         ModuleName name = ModuleName.of(rawName);
         return kernel.loadedModule(name).map(m -> ModuleView.of(m, true))
                 .orElseThrow(() -> new ProblemException(Problem.of("not-loaded", "Module not loaded", 404,
@@ -102,8 +132,37 @@ public class ModulesResource {
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @RolesAllowed(Role.OPERATOR_NAME)
-    public Uni<Response> load(@PathParam("name") String rawName, @QueryParam("wait") String wait,
-            @QueryParam("ignoreBlacklist") @DefaultValue("false") String ignoreBlacklist, String body,
+    @Operation(operationId = "loadModule", summary = "Load a module and its dependencies",
+            description = "Queues the load on the module's lane; a load already queued or running with the same"
+                    + " parameters is joined (same job, one finit_module). Dependencies load first, each on its own"
+                    + " lane. Needs the operator role; ignoreBlacklist needs admin.")
+    @APIResponse(responseCode = "200", description = "Already loaded (no job, no kernel call), or with ?wait the"
+            + " job that succeeded", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(
+                    oneOf = {AlreadyLoaded.class, io.kmodd.jobs.JobSnapshot.class}),
+                    examples = @ExampleObject(name = "already loaded",
+                            value = "{\"module\":\"xfs\",\"alreadyLoaded\":true,\"builtin\":false}")))
+    @APIResponse(responseCode = "202", description = "Queued or joined; Location is /jobs/{id}", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.kmodd.jobs.JobSnapshot.class),
+            examples = @ExampleObject(name = "queued", value = ApiDoc.JOB_EXAMPLE)))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No module or alias of that name in the running kernel's module tree.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "An alias matching several modules, or (with ?wait) the module stayed busy.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "(With ?wait) the kernel refused the module file (ENOEXEC, unknown symbol).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "424", description = "(With ?wait) a dependency failed to load.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The module's lane is full.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = ApiDoc.UNAVAILABLE, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> load(@PathParam("name") @Parameter(description = "Module name or alias", example = "xfs")
+            String rawName,
+            @QueryParam("wait") @Parameter(description = "Hold the answer until the job ends, at most this long"
+                    + " (500ms, 30s, 2m)", example = "30s") String wait,
+            @QueryParam("ignoreBlacklist") @DefaultValue("false") @Parameter(description = "Load even if modprobe.d"
+                    + " blacklists it (admin)") String ignoreBlacklist,
+            @RequestBody(required = false, description = "Module parameters, key to string value", content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = LoadRequest.class),
+                    examples = @ExampleObject(name = "loop with 4 devices", value = "{\"params\":{\"max_loop\":\"4\"}}")))
+            String body,
             @Context SecurityContext caller) {
         ModuleName name = ModuleName.of(rawName);
         boolean overrideBlacklist = flag("ignoreBlacklist", ignoreBlacklist);
@@ -172,9 +231,32 @@ public class ModulesResource {
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @RolesAllowed(Role.OPERATOR_NAME)
-    public Response unload(@PathParam("name") String rawName, @QueryParam("timeout") String timeout,
-            @QueryParam("force") @DefaultValue("false") String force,
-            @QueryParam("removeDependencies") @DefaultValue("false") String removeDependencies,
+    @Operation(operationId = "unloadModule", summary = "Remove a module, patiently",
+            description = "Answers at once with the job. The job waits for the refcount to reach 0, calls"
+                    + " delete_module(O_NONBLOCK), retries EAGAIN/EBUSY until the timeout, and fails at the deadline"
+                    + " leaving the module loaded. Holders (other modules) make it fail at once with 409. With"
+                    + " Accept: text/event-stream the same POST streams the job's events. Needs the operator role;"
+                    + " force needs admin.")
+    @APIResponse(responseCode = "202", description = "The job; Location is /jobs/{id}", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.kmodd.jobs.JobSnapshot.class),
+            examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
+    @APIResponse(responseCode = "200", description = "With Accept: text/event-stream: the job's events until it ends",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
+                    examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE)))
+    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "The module is not loaded (or is built in).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "Other modules hold it; the detail names them.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The module's lane is full.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = ApiDoc.UNAVAILABLE, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public Response unload(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName,
+            @QueryParam("timeout") @Parameter(description = "How long to wait and retry (500ms, 10s, 2m); 0 is one"
+                    + " attempt; default kmodd.unload.default-timeout", example = "10s") String timeout,
+            @QueryParam("force") @DefaultValue("false") @Parameter(description = "delete_module with O_TRUNC: removes"
+                    + " it even in use and taints the kernel (admin)") String force,
+            @QueryParam("removeDependencies") @DefaultValue("false") @Parameter(description = "Afterwards remove the"
+                    + " dependencies nothing else uses, as modprobe -r does") String removeDependencies,
             @Context SecurityContext caller) {
         Job job = startUnload(rawName, timeout, force, removeDependencies, caller);
         JobSnapshot s = job.snapshot();
@@ -188,6 +270,7 @@ public class ModulesResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
     @RolesAllowed(Role.OPERATOR_NAME)
+    @Operation(hidden = true)
     public Multi<OutboundSseEvent> unloadStreaming(@PathParam("name") String rawName,
             @QueryParam("timeout") String timeout, @QueryParam("force") @DefaultValue("false") String force,
             @QueryParam("removeDependencies") @DefaultValue("false") String removeDependencies, @Context Sse sse,
