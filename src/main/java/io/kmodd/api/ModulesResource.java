@@ -1,7 +1,5 @@
 package io.kmodd.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kmodd.jobs.DurationText;
@@ -49,10 +47,8 @@ import jakarta.ws.rs.sse.Sse;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /** Modules: list, inspect, load and unload. Thin: validation here, work in {@link ModuleOperations}. */
 @Path("/modules")
@@ -185,45 +181,8 @@ public class ModulesResource {
 
     /** Strict: one JSON object, only "params", string values only, nothing after it. */
     private LoadRequest parse(String body) {
-        JsonNode root;
-        try {
-            root = json.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(body);
-        } catch (JsonProcessingException e) {
-            // Parsed here, not by the framework, so every malformed body gets the same problem answer.
-            throw invalidBody(BODY_FORM + ": " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw invalidBody(BODY_FORM);
-        }
-        Map<String, String> params = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> field = it.next();
-            if (!field.getKey().equals("params")) {
-                throw invalidBody("unknown field '" + printable(field.getKey()) + "'; " + BODY_FORM);
-            }
-            if (!field.getValue().isObject()) {
-                throw invalidBody("\"params\" must be an object of strings; " + BODY_FORM);
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> p = field.getValue().fields(); p.hasNext();) {
-                Map.Entry<String, JsonNode> param = p.next();
-                if (!param.getValue().isTextual()) {
-                    throw new ProblemException(Problem.of("invalid-parameter", "Invalid module parameter", 400,
-                            "the value of '" + printable(param.getKey()) + "' must be a JSON string (write \"1\", not 1)")
-                            .withParameter(printable(param.getKey())));
-                }
-                params.put(param.getKey(), param.getValue().textValue());
-            }
-        }
-        return new LoadRequest(params);
-    }
-
-    private static ProblemException invalidBody(String detail) {
-        return new ProblemException(Problem.of("invalid-body", "Invalid request body", 400, detail));
-    }
-
-    private static String printable(String s) {
-        String t = s.replaceAll("[^\\x20-\\x7e]", "?");
-        return t.length() > 64 ? t.substring(0, 64) + "..." : t;
+        JsonNode root = JsonBodies.object(json, body, Set.of("params"), BODY_FORM);
+        return new LoadRequest(JsonBodies.strings(root.get("params"), "params", BODY_FORM));
     }
 
     @POST

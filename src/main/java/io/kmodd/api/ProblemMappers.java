@@ -82,6 +82,11 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response storage(java.io.UncheckedIOException e) {
+        return respond(Problem.of("storage-error", "A file kmodd keeps could not be read or written", 500, e.getMessage()));
+    }
+
+    @ServerExceptionMapper
     public Response unexpected(Throwable e) {
         LOG.error("unexpected error answering a request", e);
         return respond(Problem.of("internal-error", "Internal error", 500,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kmodd.jobs.JobObserver;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.journal.JobJournal;
+import io.kmodd.persistence.PersistenceStore;
 import io.kmodd.policy.ModulePolicy;
 import io.kmodd.jobs.JobRegistry;
 import io.kmodd.jobs.ModuleOperations;
@@ -46,11 +47,31 @@ public class KernelProducer {
 
     @Produces
     @ApplicationScoped
-    ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer) {
+    ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer,
+            ModulePolicy policy) {
         Settings settings = new Settings(config.load().timeout(), config.unload().pollInterval(),
                 config.unload().progressInterval(), config.jobs().laneCapacity());
-        ModulePolicy policy = new ModulePolicy(config.policy().allow(), config.policy().deny().orElse(List.of()));
         return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), policy);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ModulePolicy policy(KmoddConfig config) {
+        return new ModulePolicy(config.policy().allow(), config.policy().deny().orElse(List.of()));
+    }
+
+    @Produces
+    @ApplicationScoped
+    PersistenceStore persistence(KmoddConfig config) {
+        PersistenceStore store = new PersistenceStore(Path.of(config.persistence().modulesLoadFile()),
+                Path.of(config.persistence().modprobeFile()));
+        try {
+            store.prepare();
+        } catch (java.io.IOException e) {
+            org.jboss.logging.Logger.getLogger(KernelProducer.class)
+                    .warnf("cannot create kmodd's drop-ins (%s); persistence will report why when used", e.getMessage());
+        }
+        return store;
     }
 
     void close(@Disposes ModuleOperations operations) {

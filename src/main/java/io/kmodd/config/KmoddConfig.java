@@ -22,6 +22,18 @@ public interface KmoddConfig {
 
     PolicyConfig policy();
 
+    PersistenceConfig persistence();
+
+    interface PersistenceConfig {
+        /** kmodd's modules-load.d drop-in: systemd-modules-load loads what it lists at boot. */
+        @WithDefault("/etc/modules-load.d/kmodd.conf")
+        String modulesLoadFile();
+
+        /** kmodd's modprobe.d drop-in: the "options" lines applied whenever the modules load. */
+        @WithDefault("/etc/modprobe.d/kmodd.conf")
+        String modprobeFile();
+    }
+
     interface AuthConfig {
         /** Whether requests need a bearer token. Switch it off only in tests or behind an authenticating proxy. */
         @WithDefault("true")

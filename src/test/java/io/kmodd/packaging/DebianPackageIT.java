@@ -53,13 +53,17 @@ class DebianPackageIT {
         assertThat(x.rc()).as(x.out()).isZero();
         // A private mount namespace with a tmpfs over /etc/kmodd: the real /etc is never touched.
         String script = "mount -t tmpfs tmpfs /etc/kmodd 2>/dev/null || { mkdir -p /etc/kmodd && mount -t tmpfs tmpfs /etc/kmodd; }"
+                + " && mkdir -p /etc/modules-load.d /etc/modprobe.d && mount -t tmpfs tmpfs /etc/modules-load.d"
+                + " && mount -t tmpfs tmpfs /etc/modprobe.d"
                 + " && sh " + dir.resolve("control/postinst") + " configure"
                 + " && stat -c '%a' /etc/kmodd/tokens && awk '$2==\"admin\"{print length($3)}' /etc/kmodd/tokens"
                 + " && cp /etc/kmodd/tokens /tmp/kmodd-deb-first && sh " + dir.resolve("control/postinst") + " configure"
-                + " && cmp /etc/kmodd/tokens /tmp/kmodd-deb-first && echo kept";
+                + " && cmp /etc/kmodd/tokens /tmp/kmodd-deb-first && echo kept"
+                + " && readlink /etc/modules-load.d/kmodd.conf && readlink /etc/modprobe.d/kmodd.conf";
         Result r = run(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c", script));
         assertThat(r.rc()).as(r.out()).isZero();
-        assertThat(r.out()).contains("600\n").contains("43\n").contains("kept");
+        assertThat(r.out()).contains("600\n").contains("43\n").contains("kept")
+                .contains("/var/lib/kmodd/modules-load.conf").contains("/var/lib/kmodd/modprobe.conf");
     }
 
     @Test
