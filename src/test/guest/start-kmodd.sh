@@ -14,6 +14,10 @@ if [ ! -f /tmp/kmodd/tokens ]; then
     cp /tmp/kmodd/tokens /tmp/out/tokens
 fi
 export KMODD_AUTH_TOKENS_FILE=/tmp/kmodd/tokens
+# The guest's /etc is this machine's, read-only: the drop-ins live in /tmp, and the suite bind-mounts them
+# over /etc/modprobe.d when it plays the boot.
+export KMODD_PERSISTENCE_MODULES_LOAD_FILE=/tmp/kmodd/modules-load.d/kmodd.conf
+export KMODD_PERSISTENCE_MODPROBE_FILE=/tmp/kmodd/modprobe.d/kmodd.conf
 cds=""
 [ -f "$project/target/quarkus-app/app-cds.jsa" ] && cds="-XX:SharedArchiveFile=$project/target/quarkus-app/app-cds.jsa"
 java -Xmx256m -XX:TieredStopAtLevel=1 $cds -Dquarkus.http.host=0.0.0.0 \

@@ -355,4 +355,23 @@ class GuestKernelIT {
         assertThat(awaitJob(startUnload("loop", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
                 .isEqualTo("succeeded");
     }
+
+    @Test
+    @Order(14)
+    void persistedModulesComeBackAtBootWithoutKmodd() throws Exception {
+        given().contentType("application/json").body("{\"load\": true, \"params\": {\"max_loop\": \"8\"}}")
+                .put("/modules/loop/persistence").then().statusCode(200);
+        guest.run("rmmod loop 2>/dev/null; true");
+        assertThat(loaded("loop")).isFalse();
+        // What a boot does, without kmodd: systemd-modules-load reads the modules-load.d drop-in, and libkmod
+        // applies the options of the modprobe.d drop-in (bind-mounted over the guest's read-only /etc).
+        Guest.Result boot = guest.sh("mount --bind /tmp/kmodd/modprobe.d /etc/modprobe.d"
+                + " && /lib/systemd/systemd-modules-load /tmp/kmodd/modules-load.d/kmodd.conf; rc=$?;"
+                + " umount /etc/modprobe.d; exit $rc");
+        assertThat(boot.rc()).as(boot.output()).isZero();
+        assertThat(loaded("loop")).isTrue();
+        assertThat(guest.run("cat /sys/module/loop/parameters/max_loop")).isEqualTo("8");
+        given().delete("/modules/loop/persistence").then().statusCode(204);
+        assertThat(guest.run("cat /tmp/kmodd/modules-load.d/kmodd.conf")).doesNotContain("loop");
+    }
 }
