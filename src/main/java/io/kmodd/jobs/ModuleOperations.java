@@ -61,14 +61,14 @@ public final class ModuleOperations implements AutoCloseable {
     /** @param ignoreBlacklist load even when modprobe.d blacklists it (the caller checked the admin role) */
     public LoadTicket load(ModuleName requested, ModuleParameters params, boolean ignoreBlacklist) {
         policy.check(requested, "loading");
-        requireWritable();
-        // A load already queued or running with the same parameters is joined before anything else:
-        // merged requests cost no module resolution and no kernel read.
+        // A load already queued or running with the same parameters is joined first: it passed every check
+        // below when it was made, and a merged request then costs no kernel read and no module resolution.
         Optional<Lane.Submission> joined = lanes.of(requested).tryJoin(Operation.LOAD, sameParams(params));
         if (joined.isPresent()) {
             observer.merged(Operation.LOAD);
             return new LoadTicket(requested, joined.get().job(), true, false, false);
         }
+        requireWritable();
         if (kernel.isBuiltin(requested)) {
             return new LoadTicket(requested, null, false, true, true);
         }

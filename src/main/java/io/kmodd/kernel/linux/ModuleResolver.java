@@ -32,6 +32,8 @@ final class ModuleResolver implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Set once the context is open; it stays open, so later checks need not visit the owner thread. */
+    private volatile boolean opened;
     // Touched only on the owner thread.
     private Libkmod kmod;
     private Libkmod.Ctx ctx;
@@ -44,6 +46,9 @@ final class ModuleResolver implements AutoCloseable {
 
     /** Whether libkmod loads and opens the module tree; the reason otherwise. */
     Optional<String> problem() {
+        if (opened) {
+            return Optional.empty();
+        }
         try {
             return call(() -> {
                 open();
@@ -108,7 +113,9 @@ final class ModuleResolver implements AutoCloseable {
             ctx = null;
             loadFailure = "libkmod cannot load the module indexes (modules.dep.bin, modules.alias.bin"
                     + (modulesDir == null ? "" : " in " + modulesDir) + "): errno " + (-err);
+            return;
         }
+        opened = true;
     }
 
     private List<ResolvedModule> lookup(String alias) throws ResolutionException {
