@@ -17,9 +17,14 @@ import java.util.function.Consumer;
  * One load or unload of one module: its state, how many requests it serves, its event history, and its
  * outcome. The lane thread drives it; HTTP threads read snapshots, join, cancel and subscribe. All
  * mutable state is guarded by the job's monitor, which also carries the cancel signal so a waiting job
- * wakes at once. Progress ticks replace each other in the history so a long wait keeps it small.
+ * wakes at once. The history stays bounded however long a job waits: progress ticks replace each
+ * other; past {@value #COALESCE_AFTER} events a refcnt or attempt event replaces a preceding one of its
+ * type; past {@value #MAX_HISTORY} the oldest events after the first are dropped. Live subscribers see
+ * every event.
  */
 public final class Job {
+    static final int COALESCE_AFTER = 256;
+    static final int MAX_HISTORY = 1000;
     private final String id = UUID.randomUUID().toString();
     private final ModuleName module;
     private final Operation operation;
@@ -267,6 +272,13 @@ public final class Job {
 
     private void emit(String type, String message, Map<String, Object> data) {
         JobEvent e = new JobEvent(++seq, clock.instant(), type, state.wireName(), message, data);
+        boolean repetitive = type.equals("refcnt") || type.equals("attempt");
+        if (repetitive && events.size() >= COALESCE_AFTER && events.get(events.size() - 1).type().equals(type)) {
+            events.remove(events.size() - 1);
+        }
+        if (events.size() >= MAX_HISTORY) {
+            events.remove(1);
+        }
         events.add(e);
         for (Consumer<JobEvent> l : List.copyOf(listeners)) {
             l.accept(e);

@@ -4,8 +4,9 @@ import io.kmodd.kernel.ModuleName;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The lanes by module, made on first use. Only names that resolved to a real module (or are loaded)
- * get a lane, so the map is bounded by the module tree. Thread-safe.
+ * The lanes by module. {@link #of} makes a lane and is called only for a module known to be real
+ * (resolved in the module tree, or loaded), so the map is bounded by the module tree whatever names
+ * clients send; {@link #existing} only looks. Thread-safe.
  */
 final class Lanes {
     private final ConcurrentHashMap<ModuleName, Lane> lanes = new ConcurrentHashMap<>();
@@ -15,8 +16,22 @@ final class Lanes {
         this.capacity = capacity;
     }
 
+    /** The module's lane if it has one; never makes one. */
+    java.util.Optional<Lane> existing(ModuleName module) {
+        return java.util.Optional.ofNullable(lanes.get(module));
+    }
+
+    boolean busy(ModuleName module) {
+        Lane lane = lanes.get(module);
+        return lane != null && lane.busy();
+    }
+
     Lane of(ModuleName module) {
         return lanes.computeIfAbsent(module, m -> new Lane(m, capacity));
+    }
+
+    int size() {
+        return lanes.size();
     }
 
     void shutdown() {

@@ -235,4 +235,34 @@ class PatientRemovalTest {
         }
         assertThat(job.state()).isEqualTo(state);
     }
+
+    @Test
+    void unknownNamesNeverGrowTheLanes() {
+        int before = ops.laneCount();
+        for (int i = 0; i < 2000; i++) {
+            ModuleName n = ModuleName.of("nosuch" + i);
+            assertThatThrownBy(() -> ops.load(n, ModuleParameters.NONE)).isInstanceOf(RefusedException.class);
+            assertThatThrownBy(() -> ops.unload(n, within(Duration.ofSeconds(1)))).isInstanceOf(RefusedException.class);
+        }
+        assertThat(ops.laneCount()).isEqualTo(before);
+    }
+
+    @Test
+    void aLongFlappingWaitKeepsABoundedHistory() throws Exception {
+        kernel.setUsers("loop", 1);
+        Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(30))).job();
+        waitForState(job, JobState.WAITING);
+        for (int i = 0; i < 3000; i++) {
+            job.event("refcnt", "refcnt of loop is " + (i % 2), java.util.Map.of("refcnt", i % 2));
+        }
+        assertThat(job.snapshot().events().size()).isLessThanOrEqualTo(Job.COALESCE_AFTER + 2);
+        for (int i = 0; i < 3000; i++) {
+            job.event(i % 2 == 0 ? "refcnt" : "attempt", "flap " + i, java.util.Map.of());
+        }
+        java.util.List<JobEvent> history = job.snapshot().events();
+        assertThat(history.size()).isLessThanOrEqualTo(Job.MAX_HISTORY);
+        assertThat(history.get(0).type()).isEqualTo("queued");
+        assertThat(history.get(history.size() - 1).message()).isEqualTo("flap 2999");
+        ops.cancel(job.id());
+    }
 }
