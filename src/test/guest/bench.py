@@ -204,6 +204,25 @@ def unload_xfs():
         run("rmmod", m)
 
 
+def parallel_posts(n, path):
+    """n clients, each on its own connection, POST at once (a barrier); the wall time and the statuses."""
+    results = []
+    barrier = threading.Barrier(n)
+
+    def client():
+        cc = conn()
+        barrier.wait()
+        results.append(request(cc, "POST", path)[0])
+
+    threads = [threading.Thread(target=client) for _ in range(n)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t, results
+
+
 def concurrent(n=64):
     log("%d concurrent loads of xfs" % n)
     unload_xfs()
@@ -216,42 +235,14 @@ def concurrent(n=64):
 
     pid = kmodd_pid()
     cpu0, finit0 = cpu_seconds(pid), finit_calls()
-    results = []
-    barrier = threading.Barrier(n)
-
-    def client():
-        cc = conn()
-        barrier.wait()
-        results.append(request(cc, "POST", "/modules/xfs/load?wait=120s")[0])
-
-    threads = [threading.Thread(target=client) for _ in range(n)]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    k_wall = time.perf_counter() - t
+    k_wall, results = parallel_posts(n, "/modules/xfs/load?wait=120s")
     k_cpu = cpu_seconds(pid) - cpu0
     k_finit = finit_calls() - finit0
     assert results.count(200) == n, results
 
     # The HTTP floor: the same 64 parallel requests while xfs is live, so every answer is "already loaded"
     # and nothing reaches the kernel; what the client and the HTTP layer cost under emulation.
-    floor_results = []
-    barrier2 = threading.Barrier(n)
-
-    def client_floor():
-        cc = conn()
-        barrier2.wait()
-        floor_results.append(request(cc, "POST", "/modules/xfs/load?wait=120s")[0])
-
-    threads = [threading.Thread(target=client_floor) for _ in range(n)]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    http_floor = time.perf_counter() - t
+    http_floor, floor_results = parallel_posts(n, "/modules/xfs/load?wait=120s")
     assert floor_results.count(200) == n, floor_results
     unload_xfs()
 
