@@ -55,9 +55,9 @@ public class JobsResource {
                     + " runs' (from the journal). Events are left out; GET /jobs/{id} has them.")
     @APIResponse(responseCode = "200", description = "The jobs", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobSnapshot.class, type = SchemaType.ARRAY)))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     public List<JobSnapshot> list(
             @QueryParam("module") @Parameter(description = "Only this module's jobs", example = "xfs") String module,
             @QueryParam("state") @Parameter(description = "Only jobs in this state", example = "waiting", schema = @Schema(
@@ -86,9 +86,9 @@ public class JobsResource {
     @Operation(operationId = "getJob", summary = "Show one job with its events")
     @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobSnapshot.class), examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "No such job (finished jobs are kept up to a bound).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public JobSnapshot get(@PathParam("id") @Parameter(description = "Job id",
             example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id) {
@@ -103,9 +103,9 @@ public class JobsResource {
             description = "The module stays as it was. Needs the operator role.")
     @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = JobSnapshot.class), examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The job has finished, or is inside a kernel call.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public JobSnapshot cancel(@PathParam("id") @Parameter(description = "Job id",
@@ -125,9 +125,9 @@ public class JobsResource {
     @APIResponse(responseCode = "200", description = "The event stream", content = @Content(
             mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
             examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE)))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public Multi<OutboundSseEvent> events(@PathParam("id") @Parameter(description = "Job id",
             example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id, @Context Sse sse) {

@@ -79,8 +79,8 @@ public class ModulesResource {
             examples = @ExampleObject(name = "two modules", value = "[{\"name\":\"libcrc32c\",\"state\":\"live\",\"refcnt\":1,"
                     + "\"sizeBytes\":16384,\"holders\":[\"xfs\"],\"taints\":\"\"},{\"name\":\"xfs\",\"state\":\"live\","
                     + "\"refcnt\":0,\"sizeBytes\":1970176,\"holders\":[],\"taints\":\"\"}]")))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     public List<ModuleView> list() {
         return kernel.loadedModules().stream()
                 .sorted(Comparator.comparing(m -> m.name().value()))
@@ -97,9 +97,9 @@ public class ModulesResource {
             schema = @Schema(implementation = ModuleView.class), examples = @ExampleObject(name = "loop", value =
                     "{\"name\":\"loop\",\"state\":\"live\",\"refcnt\":1,\"sizeBytes\":32768,\"holders\":[],"
                     + "\"taints\":\"\",\"parameters\":{\"max_loop\":\"4\",\"max_part\":\"0\"}}")))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "Not loaded; the detail says whether the module exists in the module tree.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public ModuleView get(@Parameter(description = "Module name (letters, digits, _ and -; at most 55)", example = "loop")
             @PathParam("name") String rawName) {
@@ -140,15 +140,15 @@ public class ModulesResource {
     @APIResponse(responseCode = "202", description = "Queued or joined; Location is /jobs/{id}", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.kmodd.jobs.JobSnapshot.class),
             examples = @ExampleObject(name = "queued", value = ApiDoc.JOB_EXAMPLE)))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "No module or alias of that name in the running kernel's module tree.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "An alias matching several modules, or (with ?wait) the module stayed busy.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "(With ?wait) the kernel refused the module file (ENOEXEC, unknown symbol).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "424", description = "(With ?wait) a dependency failed to load.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "429", description = "The module's lane is full.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = ApiDoc.UNAVAILABLE, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", ref = "LaneFull")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     public Uni<Response> load(@PathParam("name") @Parameter(description = "Module name or alias", example = "xfs")
             String rawName,
             @QueryParam("wait") @Parameter(description = "Hold the answer until the job ends, at most this long"
@@ -202,13 +202,13 @@ public class ModulesResource {
     @APIResponse(responseCode = "200", description = "With Accept: text/event-stream: the job's events until it ends",
             content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
                     examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE)))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "The module is not loaded (or is built in).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "Other modules hold it; the detail names them.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "429", description = "The module's lane is full.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = ApiDoc.UNAVAILABLE, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", ref = "LaneFull")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     public Response unload(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName,
             @QueryParam("timeout") @Parameter(description = "How long to wait and retry (500ms, 10s, 2m); 0 is one"
                     + " attempt; default kmodd.unload.default-timeout", example = "10s") String timeout,

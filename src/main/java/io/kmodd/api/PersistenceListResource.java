@@ -35,8 +35,8 @@ public class PersistenceListResource {
     @APIResponse(responseCode = "200", description = "Every module the drop-ins mention", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PersistedModule.class, type = SchemaType.ARRAY),
             examples = @ExampleObject(name = "loop", value = "[{\"module\":\"loop\",\"load\":true,\"params\":{\"max_loop\":\"8\"}}]")))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     public List<PersistedModule> list() {
         return store.list();
     }

@@ -59,9 +59,9 @@ public class PersistenceResource {
     @APIResponse(responseCode = "200", description = "What is now persisted", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PersistedModule.class),
             examples = @ExampleObject(name = "loop", value = "{\"module\":\"loop\",\"load\":true,\"params\":{\"max_loop\":\"8\"}}")))
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     public PersistedModule put(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName,
             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = PersistRequest.class),
@@ -86,9 +86,9 @@ public class PersistenceResource {
     @Operation(operationId = "forgetModule", summary = "Stop restoring a module at boot",
             description = "Removes its lines from both drop-ins; the module itself is not touched.")
     @APIResponse(responseCode = "204", description = "Forgotten")
-    @APIResponse(responseCode = "400", description = ApiDoc.BAD_INPUT, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = ApiDoc.UNAUTHORIZED, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "403", description = ApiDoc.FORBIDDEN, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "The drop-ins do not mention it", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public Response forget(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName) {
         ModuleName name = ModuleName.of(rawName);

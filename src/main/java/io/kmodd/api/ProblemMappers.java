@@ -1,6 +1,5 @@
 package io.kmodd.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.kmodd.jobs.RefusedException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -53,12 +52,6 @@ public class ProblemMappers {
     public Response badParameter(InvalidParameterException e) {
         Problem p = Problem.of("invalid-parameter", "Invalid module parameter", 400, e.getMessage());
         return respond(e.parameter() == null ? p : p.withParameter(e.parameter()));
-    }
-
-    @ServerExceptionMapper
-    public Response badJson(JsonProcessingException e) {
-        return respond(Problem.of("invalid-body", "Invalid request body", 400,
-                "the body is not the expected JSON: " + e.getOriginalMessage()));
     }
 
     @ServerExceptionMapper
