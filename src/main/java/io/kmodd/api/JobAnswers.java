@@ -68,7 +68,7 @@ final class JobAnswers {
     private static OutboundSseEvent toSse(Sse sse, JobEvent e) {
         return sse.newEventBuilder()
                 .id(Long.toString(e.seq()))
-                .name(e.type())
+                .name(e.type().wireName())
                 .mediaType(MediaType.APPLICATION_JSON_TYPE)
                 .data(JobEvent.class, e)
                 .build();

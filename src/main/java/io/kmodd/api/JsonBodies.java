@@ -1,5 +1,6 @@
 package io.kmodd.api;
 
+import io.kmodd.text.Untrusted;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +31,7 @@ final class JsonBodies {
         for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
             String f = it.next();
             if (!fields.contains(f)) {
-                throw invalid("unknown field '" + printable(f) + "'; " + form);
+                throw invalid("unknown field '" + Untrusted.printable(f) + "'; " + form);
             }
         }
         return root;
@@ -49,8 +50,8 @@ final class JsonBodies {
             Map.Entry<String, JsonNode> e = p.next();
             if (!e.getValue().isTextual()) {
                 throw new ProblemException(Problem.of("invalid-parameter", "Invalid module parameter", 400,
-                        "the value of '" + printable(e.getKey()) + "' must be a JSON string (write \"1\", not 1)")
-                        .withParameter(printable(e.getKey())));
+                        "the value of '" + Untrusted.printable(e.getKey()) + "' must be a JSON string (write \"1\", not 1)")
+                        .withParameter(Untrusted.printable(e.getKey())));
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
@@ -59,10 +60,5 @@ final class JsonBodies {
 
     static ProblemException invalid(String detail) {
         return new ProblemException(Problem.of("invalid-body", "Invalid request body", 400, detail));
-    }
-
-    static String printable(String s) {
-        String t = s.replaceAll("[^\\x20-\\x7e]", "?");
-        return t.length() > 64 ? t.substring(0, 64) + "..." : t;
     }
 }

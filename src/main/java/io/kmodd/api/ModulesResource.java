@@ -2,7 +2,7 @@ package io.kmodd.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kmodd.jobs.DurationText;
+import io.kmodd.text.DurationText;
 import io.kmodd.jobs.Job;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.ModuleOperations;
@@ -169,12 +169,12 @@ public class ModulesResource {
         LoadRequest request = body == null || body.isBlank() ? null : parse(body);
         ModuleParameters params = ModuleParameters.of(request == null ? null : request.params());
         Duration waitFor = wait == null ? Duration.ZERO : DurationText.parse(wait, config.load().maxWait());
-        ModuleOperations.LoadTicket ticket = operations.load(name, params, overrideBlacklist);
-        if (ticket.job() == null) {
-            return Uni.createFrom().item(Response.ok(
-                    new AlreadyLoaded(ticket.module().value(), true, ticket.builtin())).build());
+        ModuleOperations.LoadAnswer answer = operations.load(name, params, overrideBlacklist);
+        if (answer instanceof ModuleOperations.Queued q) {
+            return JobAnswers.answer(q.job(), waitFor);
         }
-        return JobAnswers.answer(ticket.job(), waitFor);
+        ModuleOperations.AlreadyThere there = (ModuleOperations.AlreadyThere) answer;
+        return Uni.createFrom().item(Response.ok(new AlreadyLoaded(there.module().value(), true, there.builtin())).build());
     }
 
     private static final String BODY_FORM = "the body must be a JSON object such as {\"params\": {\"max_loop\": \"4\"}}";

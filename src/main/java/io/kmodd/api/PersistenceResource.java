@@ -6,6 +6,8 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.persistence.PersistedModule;
 import io.kmodd.persistence.PersistenceStore;
+import io.kmodd.jobs.Refusal;
+import io.kmodd.jobs.RefusedException;
 import io.kmodd.policy.ModulePolicy;
 import io.kmodd.security.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -77,7 +79,9 @@ public class PersistenceResource {
             throw JsonBodies.invalid("\"load\" must be true or false; " + FORM);
         }
         ModuleParameters params = ModuleParameters.of(JsonBodies.strings(root.get("params"), "params", FORM));
-        policy.check(name, "persisting");
+        policy.denial(name, "persisting").ifPresent(why -> {
+            throw new RefusedException(Refusal.POLICY_DENIED, why);
+        });
         return store.put(name, load.booleanValue(), params);
     }
 
@@ -92,7 +96,9 @@ public class PersistenceResource {
     @APIResponse(responseCode = "404", description = "The drop-ins do not mention it", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public Response forget(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName) {
         ModuleName name = ModuleName.of(rawName);
-        policy.check(name, "persisting");
+        policy.denial(name, "persisting").ifPresent(why -> {
+            throw new RefusedException(Refusal.POLICY_DENIED, why);
+        });
         if (!store.remove(name)) {
             throw new ProblemException(Problem.of("not-persisted", "Not persisted", 404,
                     name + " is not in kmodd's drop-ins").withModule(name.value()));

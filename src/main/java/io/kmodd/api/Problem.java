@@ -1,6 +1,8 @@
 package io.kmodd.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.kmodd.security.Audited;
+import java.util.Map;
 
 /**
  * An RFC 9457 problem: what went wrong, for a person and for a program. {@code errno} is the kernel's
@@ -8,12 +10,27 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Problem(String type, String title, int status, String detail, String instance, String errno,
-        String module, String job, String parameter) {
+        String module, String job, String parameter) implements Audited {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
     static Problem of(String slug, String title, int status, String detail) {
         return new Problem("urn:kmodd:problem:" + slug, title, status, detail, null, null, null, null, null);
+    }
+
+    @Override
+    public void describe(Map<String, Object> record) {
+        record.put("outcome", "refused: " + type.replace("urn:kmodd:problem:", ""));
+        record.put("detail", detail);
+        if (module != null) {
+            record.put("module", module);
+        }
+        if (job != null) {
+            record.put("job", job);
+        }
+        if (errno != null) {
+            record.put("errno", errno);
+        }
     }
 
     Problem withErrno(String e) {

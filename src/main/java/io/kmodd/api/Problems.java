@@ -1,6 +1,7 @@
 package io.kmodd.api;
 
 import io.kmodd.jobs.JobError;
+import io.kmodd.kernel.Errno;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.Refusal;
 
@@ -34,29 +35,32 @@ final class Problems {
             p = Problem.of("cancelled", "Job was cancelled", 409, job.outcome());
         } else {
             p = switch (e.reason()) {
-                case "timeout" -> Problem.of("timeout", "Gave up at the deadline", 409, e.detail());
-                case "in-use-by-holders" -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, e.detail());
-                case "dependency-failed" -> Problem.of("dependency-failed", "A dependency could not be loaded", 424, e.detail());
-                case "kernel-error" -> kernelError(e);
-                default -> Problem.of(e.reason(), "Job failed", 500, e.detail());
+                case TIMEOUT -> Problem.of("timeout", "Gave up at the deadline", 409, e.detail());
+                case IN_USE_BY_HOLDERS -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, e.detail());
+                case DEPENDENCY_FAILED -> Problem.of("dependency-failed", "A dependency could not be loaded", 424, e.detail());
+                case KERNEL_ERROR -> kernelError(e.errno(), e.detail());
+                case INTERRUPTED, INTERNAL_ERROR -> Problem.of(e.reason().wireName(), "Job failed", 500, e.detail());
             };
             if (e.errno() != null) {
-                p = p.withErrno(e.errno());
+                p = p.withErrno(e.errno().name());
             }
         }
         return p.withModule(job.module()).withJob(job.id()).withInstance("/jobs/" + job.id());
     }
 
-    private static Problem kernelError(JobError e) {
-        String errno = e.errno() == null ? "" : e.errno();
+    private static Problem kernelError(Errno errno, String detail) {
+        if (errno == null) {
+            return Problem.of("kernel-error", "The kernel answered an error", 500, detail);
+        }
         return switch (errno) {
-            case "EPERM", "EACCES", "EKEYREJECTED" -> Problem.of("kernel-refused", "The kernel refused", 403, e.detail());
-            case "EINVAL" -> Problem.of("invalid-for-kernel", "The kernel rejected the module or its parameters", 400, e.detail());
-            case "ENOEXEC", "ENOENT" -> Problem.of("bad-module", "The module cannot be loaded into this kernel", 422, e.detail());
-            case "EBUSY", "EAGAIN", "EEXIST" -> Problem.of("busy", "The module is busy", 409, e.detail());
-            case "ENOMEM", "ENOSPC" -> Problem.of("out-of-memory", "The kernel is out of memory", 503, e.detail());
-            case "ENODEV" -> Problem.of("no-device", "The module found no device", 422, e.detail());
-            default -> Problem.of("kernel-error", "The kernel answered an error", 500, e.detail());
+            case EPERM, EACCES, EKEYREJECTED -> Problem.of("kernel-refused", "The kernel refused", 403, detail);
+            case EINVAL -> Problem.of("invalid-for-kernel", "The kernel rejected the module or its parameters", 400, detail);
+            case ENOEXEC, ENOENT -> Problem.of("bad-module", "The module cannot be loaded into this kernel", 422, detail);
+            case EBUSY, EAGAIN, EEXIST -> Problem.of("busy", "The module is busy", 409, detail);
+            case ENOMEM, ENOSPC -> Problem.of("out-of-memory", "The kernel is out of memory", 503, detail);
+            case ENODEV -> Problem.of("no-device", "The module found no device", 422, detail);
+            case EINTR, EIO, EBADF, EFAULT, ETXTBSY, EFBIG, ENOSYS, UNKNOWN ->
+                    Problem.of("kernel-error", "The kernel answered an error", 500, detail);
         };
     }
 }

@@ -1,5 +1,6 @@
 package io.kmodd.api;
 
+import io.kmodd.text.Untrusted;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -47,9 +48,8 @@ public class RequestHygiene {
         }
         for (String name : request.getUriInfo().getQueryParameters().keySet()) {
             if (!known.contains(name)) {
-                String printable = name.length() > 40 ? name.substring(0, 40) + "..." : name;
                 return ProblemMappers.respond(Problem.of("unknown-query-parameter", "Unknown query parameter", 400,
-                        "unknown query parameter '" + printable.replaceAll("[^\\x20-\\x7e]", "?") + "'"
+                        "unknown query parameter '" + Untrusted.printable(name, 40) + "'"
                                 + (known.isEmpty() ? "; this endpoint takes none" : "; this endpoint takes " + known)));
             }
         }

@@ -1,7 +1,6 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.ModuleName;
-import io.kmodd.kernel.ModuleParameters;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,24 +13,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * One load or unload of one module: its state, how many requests it serves, its event history, and its
- * outcome. The lane thread drives it; HTTP threads read snapshots, join, cancel and subscribe. All
- * mutable state is guarded by the job's monitor, which also carries the cancel signal so a waiting job
- * wakes at once. The history stays bounded however long a job waits: progress ticks replace each
- * other; past {@value #COALESCE_AFTER} events a refcnt or attempt event replaces a preceding one of its
- * type; past {@value #MAX_HISTORY} the oldest events after the first are dropped. Live subscribers see
- * every event.
+ * One load or unload of one module: its spec, state, how many requests it serves, its event history and
+ * its outcome. The lane's {@link JobRunner} drives it and ends it; HTTP threads read snapshots, join,
+ * cancel and subscribe. All mutable state is guarded by the job's monitor, which also carries the cancel
+ * signal so that a pausing job wakes at once. The history stays bounded however long a job waits:
+ * progress ticks replace each other; past {@value #COALESCE_AFTER} events a refcnt or attempt event
+ * replaces a preceding one of its type; past {@value #MAX_HISTORY} the oldest events after the first are
+ * dropped. Live subscribers see every event.
  */
 public final class Job {
     static final int COALESCE_AFTER = 256;
     static final int MAX_HISTORY = 1000;
     private final String id = UUID.randomUUID().toString();
     private final ModuleName module;
-    private final Operation operation;
-    private final ModuleParameters params;
-    private final UnloadOptions unloadOptions;
+    private final JobSpec spec;
     private final String parentId;
     private final Clock clock;
+    private final Ticker ticker;
     private final Instant createdAt;
     private final CompletableFuture<Job> done = new CompletableFuture<>();
 
@@ -47,16 +45,15 @@ public final class Job {
     private final List<JobEvent> events = new ArrayList<>();
     private final List<Consumer<JobEvent>> listeners = new ArrayList<>();
 
-    Job(ModuleName module, Operation operation, ModuleParameters params, UnloadOptions unloadOptions, String parentId,
-            Clock clock) {
+    /** @param parentId the job this one is a dependency step of, or null */
+    Job(ModuleName module, JobSpec spec, String parentId, Clock clock, Ticker ticker) {
         this.module = module;
-        this.operation = operation;
-        this.params = params;
-        this.unloadOptions = unloadOptions;
+        this.spec = spec;
         this.parentId = parentId;
         this.clock = clock;
+        this.ticker = ticker;
         this.createdAt = clock.instant();
-        emit("queued", "queued on lane " + module, Map.of());
+        emit(EventType.QUEUED, "queued on lane " + module, Map.of());
     }
 
     public String id() {
@@ -72,15 +69,11 @@ public final class Job {
     }
 
     public Operation operation() {
-        return operation;
+        return spec.operation();
     }
 
-    ModuleParameters params() {
-        return params;
-    }
-
-    UnloadOptions unloadOptions() {
-        return unloadOptions;
+    JobSpec spec() {
+        return spec;
     }
 
     /** Completes with this job when it reaches succeeded, failed or cancelled. */
@@ -89,8 +82,8 @@ public final class Job {
     }
 
     public synchronized JobSnapshot snapshot() {
-        return new JobSnapshot(id, module.value(), operation.wireName(), state.wireName(), requests, createdAt,
-                startedAt, finishedAt, error, outcome, alreadyLoaded, params.asMap(), parentId,
+        return new JobSnapshot(id, module.value(), operation().wireName(), state.wireName(), requests, createdAt,
+                startedAt, finishedAt, error, outcome, alreadyLoaded, spec.shownParams(), parentId,
                 List.copyOf(events));
     }
 
@@ -108,26 +101,33 @@ public final class Job {
             return false;
         }
         requests++;
-        emit("joined", "another request joined; serving " + requests, Map.of("requests", requests));
+        emit(EventType.JOINED, "another request joined; serving " + requests, Map.of("requests", requests));
         return true;
     }
 
-    synchronized int requests() {
+    public synchronized int requests() {
         return requests;
     }
 
-    synchronized void transition(JobState next, String message) {
-        if (state.finished() || state == next) {
-            return;
+    /**
+     * Moves to {@code next} unless a cancel was requested or the job has ended; the runner calls this
+     * before each step so that a cancel and a kernel call never overlap. False when the job must stop.
+     */
+    synchronized boolean enter(JobState next, String message) {
+        if (state.finished() || cancelRequested) {
+            return false;
         }
-        if (startedAt == null && next != JobState.QUEUED) {
-            startedAt = clock.instant();
+        if (state != next) {
+            if (startedAt == null) {
+                startedAt = clock.instant();
+            }
+            state = next;
+            emit(EventType.STATE, message, Map.of());
         }
-        state = next;
-        emit("state", message, Map.of());
+        return true;
     }
 
-    synchronized void event(String type, String message, Map<String, Object> data) {
+    synchronized void event(EventType type, String message, Map<String, Object> data) {
         if (!state.finished()) {
             emit(type, message, data);
         }
@@ -138,27 +138,16 @@ public final class Job {
         if (state.finished()) {
             return;
         }
-        if (!events.isEmpty() && events.get(events.size() - 1).type().equals("progress")) {
+        if (!events.isEmpty() && events.get(events.size() - 1).type() == EventType.PROGRESS) {
             events.remove(events.size() - 1);
         }
         Map<String, Object> d = new HashMap<>(data);
         d.put("elapsedMs", elapsed.toMillis());
-        emit("progress", message, d);
+        emit(EventType.PROGRESS, message, d);
     }
 
-    void succeed(String message, boolean alreadyLoaded) {
-        finish(JobState.SUCCEEDED, message, null, alreadyLoaded);
-    }
-
-    void fail(JobError failure) {
-        finish(JobState.FAILED, failure.detail(), failure, false);
-    }
-
-    void cancelled(String message) {
-        finish(JobState.CANCELLED, message, null, false);
-    }
-
-    private void finish(JobState end, String message, JobError failure, boolean loaded) {
+    /** Applies the outcome; the first one wins. Called by the lane's runner, and by a cancel of a queued job. */
+    void end(Outcome o) {
         synchronized (this) {
             if (state.finished()) {
                 return;
@@ -166,20 +155,20 @@ public final class Job {
             if (startedAt == null) {
                 startedAt = clock.instant();
             }
-            state = end;
+            state = o.state();
             finishedAt = clock.instant();
-            error = failure;
-            outcome = message;
-            alreadyLoaded = loaded;
+            error = o.error().orElse(null);
+            outcome = o.message();
+            alreadyLoaded = o.alreadyLoaded();
             Map<String, Object> data = new HashMap<>();
             data.put("durationMs", Duration.between(createdAt, finishedAt).toMillis());
-            if (failure != null) {
-                data.put("reason", failure.reason());
-                if (failure.errno() != null) {
-                    data.put("errno", failure.errno());
+            o.error().ifPresent(e -> {
+                data.put("reason", e.reason());
+                if (e.errno() != null) {
+                    data.put("errno", e.errno());
                 }
-            }
-            emit("outcome", message, data);
+            });
+            emit(EventType.OUTCOME, o.message(), data);
             listeners.clear();
             notifyAll();
         }
@@ -187,7 +176,8 @@ public final class Job {
     }
 
     /**
-     * Asks the job to stop. A queued job is cancelled at once; a waiting one wakes and cancels itself.
+     * Asks the job to stop. A queued job is cancelled at once (its lane may be busy for a long time); a
+     * waiting one wakes, and its runner ends it.
      *
      * @throws RefusedException when the job has finished, or is inside a kernel call
      */
@@ -207,35 +197,19 @@ public final class Job {
             queued = state == JobState.QUEUED;
         }
         if (queued) {
-            cancelled("cancelled before it started; " + module + " is as it was");
+            end(new Outcome.Cancelled("cancelled before it started; " + module + " is as it was"));
         }
     }
 
-    /**
-     * Moves to {@code next} unless a cancel was requested or the job has ended; the lane calls this before
-     * each step so that a cancel and a kernel call never overlap.
-     */
-    synchronized boolean enter(JobState next, String message) {
-        if (state.finished() || cancelRequested) {
-            return false;
-        }
-        transition(next, message);
-        return true;
-    }
-
-    synchronized boolean cancelRequested() {
-        return cancelRequested;
-    }
-
-    /** Sleeps up to {@code d}, waking early when a cancel is requested. Returns true when cancelled. */
-    synchronized boolean pause(Duration d) throws InterruptedException {
-        long deadline = System.nanoTime() + d.toNanos();
+    /** Sleeps up to {@code nanos} on the ticker, waking early when a cancel is requested. True when cancelled. */
+    synchronized boolean pause(long nanos) throws InterruptedException {
+        long deadline = ticker.nanoTime() + nanos;
         while (!cancelRequested) {
-            long left = deadline - System.nanoTime();
+            long left = deadline - ticker.nanoTime();
             if (left <= 0) {
                 return false;
             }
-            wait(left / 1_000_000, (int) (left % 1_000_000));
+            ticker.await(this, left);
         }
         return true;
     }
@@ -252,7 +226,7 @@ public final class Job {
             if (!ended) {
                 listeners.add(e -> {
                     onEvent.accept(e);
-                    if (e.type().equals("outcome")) {
+                    if (e.type() == EventType.OUTCOME) {
                         onEnd.run();
                     }
                 });
@@ -270,10 +244,9 @@ public final class Job {
         };
     }
 
-    private void emit(String type, String message, Map<String, Object> data) {
+    private void emit(EventType type, String message, Map<String, Object> data) {
         JobEvent e = new JobEvent(++seq, clock.instant(), type, state.wireName(), message, data);
-        boolean repetitive = type.equals("refcnt") || type.equals("attempt");
-        if (repetitive && events.size() >= COALESCE_AFTER && events.get(events.size() - 1).type().equals(type)) {
+        if (type.repetitive() && events.size() >= COALESCE_AFTER && events.get(events.size() - 1).type() == type) {
             events.remove(events.size() - 1);
         }
         if (events.size() >= MAX_HISTORY) {

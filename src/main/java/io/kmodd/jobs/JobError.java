@@ -1,12 +1,14 @@
 package io.kmodd.jobs;
 
+import io.kmodd.kernel.Errno;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 /**
- * Why a job failed.
+ * Why a job failed, as the job document shows it.
  *
- * @param errno the kernel's answer by name (EBUSY, EPERM, ...), or null when the kernel was not the reason
- * @param reason a stable slug: kernel-error, timeout, in-use-by-holders, dependency-failed, interrupted,
- *     not-loaded, resolution-failed
+ * @param errno the kernel's (or libkmod's) answer, null when the kernel was not the reason; its name in JSON
+ * @param reason what kind of failure; its slug in JSON
  * @param detail a sentence a person understands
  */
-public record JobError(String errno, String reason, String detail) {
+public record JobError(@Schema(nullable = true) Errno errno, Reason reason, String detail) {
 }

@@ -1,6 +1,7 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.ModuleName;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -11,14 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Lanes {
     private final ConcurrentHashMap<ModuleName, Lane> lanes = new ConcurrentHashMap<>();
     private final int capacity;
+    private final JobRunner runner;
 
-    Lanes(int capacity) {
+    Lanes(int capacity, JobRunner runner) {
         this.capacity = capacity;
+        this.runner = runner;
     }
 
     /** The module's lane if it has one; never makes one. */
-    java.util.Optional<Lane> existing(ModuleName module) {
-        return java.util.Optional.ofNullable(lanes.get(module));
+    Optional<Lane> existing(ModuleName module) {
+        return Optional.ofNullable(lanes.get(module));
     }
 
     boolean busy(ModuleName module) {
@@ -27,7 +30,7 @@ final class Lanes {
     }
 
     Lane of(ModuleName module) {
-        return lanes.computeIfAbsent(module, m -> new Lane(m, capacity));
+        return lanes.computeIfAbsent(module, m -> new Lane(m, capacity, runner));
     }
 
     int size() {

@@ -9,8 +9,8 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.RefcountProbe;
+import io.kmodd.text.DurationText;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,195 +21,183 @@ import java.util.OptionalInt;
  * without its growing poll interval: it reads the refcount every poll interval (20 ms by default),
  * calls delete_module(O_NONBLOCK) as soon as the count is 0, and retries the kernel's EAGAIN/EBUSY
  * refusals (refcount 0 but not removable yet) within the same deadline. Since Linux 3.13 the kernel
- * never waits inside delete_module, so all waiting happens here, on the lane thread, in a cancellable
- * sleep. Holders (other modules) make waiting pointless, so they fail the job at once.
+ * never waits inside delete_module, so all waiting happens here, in the run's cancellable wait.
+ * Holders (other modules) make waiting pointless, so they fail the job at once. Thread-safe
+ * (stateless; each run's wait state lives in its own {@link Attempts}).
  */
 final class PatientRemoval {
     private final Kernel kernel;
-    private final ModuleOperations operations;
+    private final Dependencies dependencies;
     private final Settings settings;
     private final JobObserver observer;
 
-    PatientRemoval(Kernel kernel, ModuleOperations operations, Settings settings, JobObserver observer) {
+    PatientRemoval(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer) {
         this.kernel = kernel;
-        this.operations = operations;
+        this.dependencies = dependencies;
         this.settings = settings;
         this.observer = observer;
     }
 
-    /** Returns the time spent waiting, for the metrics. */
-    Duration run(Job job) {
-        ModuleName name = job.module();
-        UnloadOptions opts = job.unloadOptions();
-        List<ModuleName> dependencies = opts.removeDependencies() ? dependenciesOf(name) : List.of();
-        long start = System.nanoTime();
-        try {
-            String removed = remove(job, name, opts, start);
-            if (removed != null) {
-                if (opts.removeDependencies()) {
-                    removeUnused(job, dependencies);
-                }
-                job.succeed(removed, false);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            job.fail(new JobError(null, "interrupted", "kmodd is shutting down; " + name + " is still loaded"));
-        }
-        return LoadRunner.elapsed(start);
-    }
-
-    /** The success message once the module is gone; null when the job has ended otherwise. */
-    private String remove(Job job, ModuleName name, UnloadOptions opts, long start) throws InterruptedException {
-        long deadline = start + opts.timeout().toNanos();
+    Outcome run(JobRun run, JobSpec.Unload spec) throws JobEnded, InterruptedException {
+        ModuleName name = run.module();
+        UnloadOptions opts = spec.options();
+        List<ModuleName> used = opts.removeDependencies() ? dependenciesOf(name) : List.of();
         if (opts.force()) {
-            job.event("warning", "forced removal (O_TRUNC) removes " + name
+            run.event(EventType.WARNING, "forced removal (O_TRUNC) removes " + name
                     + " even while in use and taints the kernel (taint flag R)", Map.of("taint", "R"));
         }
-        if (!job.enter(JobState.WAITING, "waiting for " + name + " to be unused")) {
-            job.cancelled("cancelled before it started; " + name + " is as it was");
-            return null;
-        }
+        run.enter(JobState.WAITING, "waiting for " + name + " to be unused",
+                () -> "cancelled before it started; " + name + " is as it was");
+        String removed;
         try (RefcountProbe probe = kernel.refcountProbe(name)) {
-            return waitAndRemove(job, name, opts, start, deadline, probe);
+            Attempts attempts = new Attempts(run, opts, probe);
+            removed = run.until(attempts::poll, run.deadlineAfter(opts.timeout()), settings.pollInterval(),
+                    () -> "cancelled after " + run.elapsed().toMillis() + " ms; " + name + " is still loaded")
+                    .orElseThrow(() -> new JobEnded(attempts.timedOut()));
         }
+        removeUnused(run, used);
+        return new Outcome.Succeeded(removed, false);
     }
 
     /**
-     * The wait loop. Each poll costs one refcount read through the probe; the full state (state and
-     * holders: three sysfs reads and a directory listing) is read at the start, after each kernel
-     * refusal, when the probe says the module is gone, and once per progress interval.
+     * One removal's wait: what it has seen and tried. Each poll costs one refcount read through the
+     * probe; the full state (state and holders: three sysfs reads and a directory listing) is read at the
+     * start, after each kernel refusal, when the probe says the module is gone, and once per progress
+     * interval.
      */
-    private String waitAndRemove(Job job, ModuleName name, UnloadOptions opts, long start, long deadline,
-            RefcountProbe probe) throws InterruptedException {
-        long nextProgress = start + settings.progressInterval().toNanos();
-        long nextFull = start;
-        int lastRefcnt = -1;
-        int attempts = 0;
-        Errno lastRefusal = null;
-        ModuleUsage u = null;
-        while (true) {
-            OptionalInt cheap = u == null || System.nanoTime() >= nextFull ? OptionalInt.empty() : probe.read();
+    private final class Attempts {
+        private final JobRun run;
+        private final ModuleName name;
+        private final UnloadOptions opts;
+        private final RefcountProbe probe;
+        private long nextFull;
+        private long nextProgress;
+        private int lastRefcnt = -1;
+        private int count;
+        private Optional<Errno> lastRefusal = Optional.empty();
+        private Optional<ModuleUsage> seen = Optional.empty();
+
+        Attempts(JobRun run, UnloadOptions opts, RefcountProbe probe) {
+            this.run = run;
+            this.name = run.module();
+            this.opts = opts;
+            this.probe = probe;
+            this.nextFull = run.now();
+            this.nextProgress = run.now() + settings.progressInterval().toNanos();
+        }
+
+        /** The success message once the module is gone; empty to wait on. */
+        Optional<String> poll() throws JobEnded {
+            long now = run.now();
+            OptionalInt cheap = seen.isEmpty() || now >= nextFull ? OptionalInt.empty() : probe.read();
+            ModuleUsage u;
             if (cheap.isPresent()) {
-                u = new ModuleUsage(u.state(), cheap.getAsInt(), u.holders());
+                u = new ModuleUsage(seen.get().state(), cheap.getAsInt(), seen.get().holders());
             } else {
-                Optional<ModuleUsage> usage = kernel.usage(name);
-                if (usage.isEmpty()) {
-                    return name + " is gone: removed by another party" + (attempts > 0 ? " during the wait" : "");
+                Optional<ModuleUsage> full = kernel.usage(name);
+                if (full.isEmpty()) {
+                    return Optional.of(name + " is gone: removed by another party" + (count > 0 ? " during the wait" : ""));
                 }
-                u = usage.get();
-                nextFull = System.nanoTime() + settings.progressInterval().toNanos();
+                u = full.get();
+                nextFull = now + settings.progressInterval().toNanos();
                 if (!opts.force() && !u.holders().isEmpty()) {
-                    job.fail(new JobError(null, "in-use-by-holders", name + " is held by " + String.join(", ", u.holders())
+                    throw new JobEnded(new Outcome.Failed(Reason.IN_USE_BY_HOLDERS, name + " is held by " + ModuleName.joined(u.holders())
                             + "; waiting cannot help until they are removed (or use removeDependencies on them)"));
-                    return null;
                 }
             }
+            seen = Optional.of(u);
             if (u.refcnt() != lastRefcnt) {
-                job.event("refcnt", "refcnt of " + name + " is " + u.refcnt(), Map.of("refcnt", u.refcnt()));
+                run.event(EventType.REFCNT, "refcnt of " + name + " is " + u.refcnt(), Map.of("refcnt", u.refcnt()));
                 lastRefcnt = u.refcnt();
             }
             boolean ready = u.refcnt() == 0 && u.state() == ModuleState.LIVE;
             if (ready || opts.force() || opts.timeout().isZero()) {
-                if (!job.enter(JobState.RUNNING, "calling delete_module for " + name)) {
-                    job.cancelled("cancelled; " + name + " is still loaded");
-                    return null;
+                Optional<String> removed = attempt();
+                if (removed.isPresent()) {
+                    return removed;
                 }
-                attempts++;
-                try {
-                    kernel.unload(name, opts.force());
-                    observer.kernelCall(KernelCall.DELETE_MODULE, null);
-                    job.event("attempt", "delete_module " + name + ": OK", Map.of("call", "delete_module", "errno", "OK",
-                            "attempt", attempts));
-                    return "removed " + name + " after " + millis(start) + " ms and " + attempts
-                            + (attempts == 1 ? " attempt" : " attempts");
-                } catch (KernelException e) {
-                    observer.kernelCall(e.call(), e.errno());
-                    job.event("attempt", e.getMessage(), Map.of("call", "delete_module", "errno", e.errno().name(),
-                            "attempt", attempts));
-                    if (e.errno() == Errno.ENOENT) {
-                        return name + " is gone: removed by another party during the wait";
-                    }
-                    if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EBUSY) {
-                        job.fail(new JobError(e.errno().name(), "kernel-error", e.getMessage()));
-                        return null;
-                    }
-                    lastRefusal = e.errno();
-                    nextFull = 0;
-                    if (!job.enter(JobState.WAITING, "the kernel refused with " + e.errno().name() + "; retrying")) {
-                        job.cancelled("cancelled; " + name + " is still loaded");
-                        return null;
-                    }
-                }
-            }
-            long now = System.nanoTime();
-            if (now >= deadline) {
-                job.fail(new JobError(lastRefusal == null ? null : lastRefusal.name(), "timeout",
-                        timeoutReason(name, u, opts.timeout(), attempts, lastRefusal)));
-                return null;
             }
             if (now >= nextProgress) {
-                job.progress(Duration.ofNanos(now - start), "waiting for " + name + ": refcnt " + u.refcnt(),
-                        Map.of("refcnt", u.refcnt(), "attempts", attempts));
+                run.progress("waiting for " + name + ": refcnt " + u.refcnt(), Map.of("refcnt", u.refcnt(), "attempts", count));
                 nextProgress = now + settings.progressInterval().toNanos();
             }
-            Duration sleep = Duration.ofNanos(Math.min(settings.pollInterval().toNanos(), deadline - now));
-            if (job.pause(sleep)) {
-                job.cancelled("cancelled after " + millis(start) + " ms; " + name + " is still loaded");
-                return null;
+            return Optional.empty();
+        }
+
+        /** One delete_module; the success message, or empty after a refusal worth retrying. */
+        private Optional<String> attempt() throws JobEnded {
+            run.enter(JobState.RUNNING, "calling delete_module for " + name, () -> "cancelled; " + name + " is still loaded");
+            count++;
+            try {
+                kernel.unload(name, opts.force());
+                observer.kernelCall(KernelCall.DELETE_MODULE, null);
+                run.event(EventType.ATTEMPT, "delete_module " + name + ": OK",
+                        Map.of("call", KernelCall.DELETE_MODULE.syscall(), "errno", "OK", "attempt", count));
+                return Optional.of("removed " + name + " after " + run.elapsed().toMillis() + " ms and " + count
+                        + (count == 1 ? " attempt" : " attempts"));
+            } catch (KernelException e) {
+                observer.kernelCall(e.call(), e.errno());
+                run.event(EventType.ATTEMPT, e.getMessage(),
+                        Map.of("call", KernelCall.DELETE_MODULE.syscall(), "errno", e.errno(), "attempt", count));
+                if (e.errno() == Errno.ENOENT) {
+                    return Optional.of(name + " is gone: removed by another party during the wait");
+                }
+                if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EBUSY) {
+                    throw new JobEnded(new Outcome.Failed(Reason.KERNEL_ERROR, e.errno(), e.getMessage()));
+                }
+                lastRefusal = Optional.of(e.errno());
+                nextFull = run.now();
+                run.enter(JobState.WAITING, "the kernel refused with " + e.errno().name() + "; retrying",
+                        () -> "cancelled; " + name + " is still loaded");
+                return Optional.empty();
             }
         }
-    }
 
-    private static String timeoutReason(ModuleName name, ModuleUsage u, Duration timeout, int attempts,
-            Errno lastRefusal) {
-        String after = timeout.isZero() ? "on the only attempt (timeout=0)" : "after " + DurationText.format(timeout);
-        if (u.refcnt() > 0) {
-            return "still in use: refcnt " + u.refcnt() + " " + after + "; " + name + " stays loaded";
+        /** The failure at the deadline, saying what was last seen. */
+        Outcome timedOut() {
+            Duration timeout = opts.timeout();
+            String after = timeout.isZero() ? "on the only attempt (timeout=0)" : "after " + DurationText.format(timeout);
+            ModuleUsage u = seen.orElseThrow();
+            String detail;
+            if (u.refcnt() > 0) {
+                detail = "still in use: refcnt " + u.refcnt() + " " + after + "; " + name + " stays loaded";
+            } else if (lastRefusal.isPresent()) {
+                detail = "the kernel still refuses removal (" + lastRefusal.get().name() + ") " + after + ", " + count
+                        + (count == 1 ? " attempt" : " attempts") + "; " + name + " stays loaded";
+            } else {
+                detail = name + " was still " + u.state().wireName() + " " + after + "; it stays as it is";
+            }
+            return new Outcome.Failed(Reason.TIMEOUT, lastRefusal, detail);
         }
-        if (lastRefusal != null) {
-            return "the kernel still refuses removal (" + lastRefusal.name() + ") " + after + ", " + attempts
-                    + (attempts == 1 ? " attempt" : " attempts") + "; " + name + " stays loaded";
-        }
-        return name + " was still " + u.state().wireName() + " " + after + "; it stays as it is";
     }
 
     /** The modules this one uses: those whose holders include it (the kernel's own view). */
     private List<ModuleName> dependenciesOf(ModuleName name) {
-        List<ModuleName> deps = new ArrayList<>();
-        for (LoadedModule m : kernel.loadedModules()) {
-            if (m.holders().stream().anyMatch(h -> h.replace('-', '_').equals(name.value()))) {
-                deps.add(m.name());
-            }
-        }
-        return deps;
+        return kernel.loadedModules().stream().filter(m -> m.holders().contains(name)).map(LoadedModule::name).toList();
     }
 
     /** modprobe -r's second half: dependencies nothing else uses go too, each through its own lane. */
-    private void removeUnused(Job job, List<ModuleName> dependencies) {
-        for (ModuleName dep : dependencies) {
+    private void removeUnused(JobRun run, List<ModuleName> used) {
+        for (ModuleName dep : used) {
             Optional<ModuleUsage> u = kernel.usage(dep);
             if (u.isEmpty() || u.get().refcnt() > 0 || !u.get().holders().isEmpty()) {
                 continue;
             }
             Job d;
             try {
-                d = operations.unloadDependency(dep, new UnloadOptions(Duration.ZERO, false, true), job.id());
+                d = dependencies.unload(dep, new UnloadOptions(Duration.ZERO, false, true), run.job().id());
             } catch (RefusedException e) {
-                job.event("warning", "dependency " + dep + " left loaded: " + e.getMessage(), Map.of("module", dep.value()));
+                run.event(EventType.WARNING, "dependency " + dep + " left loaded: " + e.getMessage(),
+                        Map.of("module", dep.value()));
                 continue;
             }
-            job.event("dependency", "removing unused dependency " + dep + " (job " + d.id() + ")",
+            run.event(EventType.DEPENDENCY, "removing unused dependency " + dep + " (job " + d.id() + ")",
                     Map.of("module", dep.value(), "job", d.id()));
-            Job ended = d.completion().join();
-            if (ended.state() != JobState.SUCCEEDED) {
-                JobSnapshot s = ended.snapshot();
-                job.event("warning", "dependency " + dep + " left loaded: "
+            JobSnapshot s = d.completion().join().snapshot();
+            if (!s.state().equals(JobState.SUCCEEDED.wireName())) {
+                run.event(EventType.WARNING, "dependency " + dep + " left loaded: "
                         + (s.error() == null ? s.state() : s.error().detail()), Map.of("module", dep.value()));
             }
         }
-    }
-
-    private static long millis(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 }

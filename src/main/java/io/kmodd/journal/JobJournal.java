@@ -1,10 +1,12 @@
 package io.kmodd.journal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kmodd.jobs.EventType;
 import io.kmodd.jobs.JobError;
 import io.kmodd.jobs.JobEvent;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.JobState;
+import io.kmodd.jobs.Reason;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -91,10 +93,10 @@ public final class JobJournal {
                 + "; it did not finish. The module is as the kernel says: see GET /modules/" + s.module();
         List<JobEvent> events = new ArrayList<>(s.events() == null ? List.of() : s.events());
         long seq = events.isEmpty() ? 1 : events.get(events.size() - 1).seq() + 1;
-        events.add(new JobEvent(seq, now, "outcome", "failed", detail, Map.of("reason", "interrupted")));
+        events.add(new JobEvent(seq, now, EventType.OUTCOME, "failed", detail, Map.of("reason", Reason.INTERRUPTED)));
         return new JobSnapshot(s.id(), s.module(), s.operation(), "failed", s.requests(), s.createdAt(),
                 s.startedAt() == null ? s.createdAt() : s.startedAt(), now,
-                new JobError(null, "interrupted", detail), detail, false, s.params(), s.parentId(), events);
+                new JobError(null, Reason.INTERRUPTED, detail), detail, false, s.params(), s.parentId(), events);
     }
 
     private void rewrite(List<JobSnapshot> jobs) throws IOException {

@@ -6,8 +6,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The errno values that finit_module(2) and delete_module(2) answer, kept as a typed value from the
- * syscall to the problem+json answer. Numbers are Linux's (asm-generic/errno-base.h), identical on
+ * The errno values that finit_module(2), delete_module(2) and libkmod answer, kept as a typed value from
+ * the syscall to the problem+json answer, where it becomes its name. Numbers are Linux's (asm-generic/errno-base.h), identical on
  * x86_64 and arm64. Each carries a sentence a person understands, per call where the meaning differs.
  */
 public enum Errno {
@@ -46,6 +46,11 @@ public enum Errno {
 
     public static Errno of(int number) {
         return BY_NUMBER.getOrDefault(Math.abs(number), UNKNOWN);
+    }
+
+    /** A C library's negative return code ({@code -ENOENT}), as libkmod answers. */
+    public static Errno ofNegative(int ret) {
+        return of(-ret);
     }
 
     public int number() {

@@ -46,6 +46,11 @@ public final class ModuleName implements Comparable<ModuleName> {
         return "'" + c + "'";
     }
 
+    /** Names as the API and the log print a list of them: "xfs, btrfs". */
+    public static String joined(java.util.Collection<ModuleName> names) {
+        return String.join(", ", names.stream().map(ModuleName::value).toList());
+    }
+
     public String value() {
         return canonical;
     }

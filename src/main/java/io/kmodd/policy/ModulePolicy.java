@@ -1,9 +1,8 @@
 package io.kmodd.policy;
 
-import io.kmodd.jobs.Refusal;
-import io.kmodd.jobs.RefusedException;
 import io.kmodd.kernel.ModuleName;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -15,11 +14,13 @@ public final class ModulePolicy {
     public static final ModulePolicy ALLOW_ALL = new ModulePolicy(List.of("*"), List.of());
 
     private final List<String> allowText;
+    private final List<String> denyText;
     private final List<Pattern> allow;
     private final List<Pattern> deny;
 
     public ModulePolicy(List<String> allow, List<String> deny) {
         this.allowText = List.copyOf(allow);
+        this.denyText = deny.stream().map(String::strip).toList();
         this.allow = allow.stream().map(ModulePolicy::glob).toList();
         this.deny = deny.stream().map(ModulePolicy::glob).toList();
     }
@@ -42,18 +43,18 @@ public final class ModulePolicy {
         return Pattern.compile(re.toString());
     }
 
-    /** @throws RefusedException (POLICY_DENIED) when the policy does not allow {@code name} */
-    public void check(ModuleName name, String action) {
+    /** Why the policy does not allow {@code action} on {@code name}; empty when it does. */
+    public Optional<String> denial(ModuleName name, String action) {
         String n = name.value();
-        for (Pattern d : deny) {
-            if (d.matcher(n).matches()) {
-                throw new RefusedException(Refusal.POLICY_DENIED, "the policy denies " + action + " " + n
-                        + " (kmodd.policy.deny matches '" + d.pattern().replace("[a-zA-Z0-9_]", "") + "')");
+        for (int i = 0; i < deny.size(); i++) {
+            if (deny.get(i).matcher(n).matches()) {
+                return Optional.of("the policy denies " + action + " " + n + " (kmodd.policy.deny matches '"
+                        + denyText.get(i) + "')");
             }
         }
         if (allow.stream().noneMatch(a -> a.matcher(n).matches())) {
-            throw new RefusedException(Refusal.POLICY_DENIED, "the policy does not allow " + action + " " + n
-                    + " (kmodd.policy.allow is " + allowText + ")");
+            return Optional.of("the policy does not allow " + action + " " + n + " (kmodd.policy.allow is " + allowText + ")");
         }
+        return Optional.empty();
     }
 }

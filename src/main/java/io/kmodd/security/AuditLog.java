@@ -2,8 +2,7 @@ package io.kmodd.security;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kmodd.api.AlreadyLoaded;
-import io.kmodd.api.Problem;
+import io.kmodd.text.Untrusted;
 import io.kmodd.jobs.JobSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -52,7 +51,7 @@ public class AuditLog {
         r.put("action", request.getMethod() + " " + request.getUriInfo().getPath());
         String query = request.getUriInfo().getRequestUri().getRawQuery();
         if (query != null) {
-            r.put("query", query.length() > 200 ? query.substring(0, 200) + "..." : query);
+            r.put("query", Untrusted.printable(query, 200));
         }
         r.put("status", status);
         if (entity instanceof JobSnapshot job) {
@@ -63,21 +62,8 @@ public class AuditLog {
             if (job.error() != null && job.error().errno() != null) {
                 r.put("errno", job.error().errno());
             }
-        } else if (entity instanceof AlreadyLoaded a) {
-            r.put("module", a.module());
-            r.put("outcome", "already-loaded");
-        } else if (entity instanceof Problem p) {
-            r.put("outcome", "refused: " + p.type().replace("urn:kmodd:problem:", ""));
-            r.put("detail", p.detail());
-            if (p.module() != null) {
-                r.put("module", p.module());
-            }
-            if (p.job() != null) {
-                r.put("job", p.job());
-            }
-            if (p.errno() != null) {
-                r.put("errno", p.errno());
-            }
+        } else if (entity instanceof Audited a) {
+            a.describe(r);
         }
         try {
             AUDIT.info(json.writeValueAsString(r));

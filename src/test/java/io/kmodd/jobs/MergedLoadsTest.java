@@ -8,14 +8,15 @@ import io.kmodd.kernel.KernelSupport;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.kernel.ModuleState;
+import io.kmodd.policy.ModulePolicy;
 import io.kmodd.testing.SimulatedKernel;
+import io.kmodd.testing.VirtualTicker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -29,14 +30,15 @@ import org.junit.jupiter.api.Test;
 /** Loads through the lanes against the simulated kernel: merging, dependencies, and racing loaders. */
 class MergedLoadsTest {
     private final SimulatedKernel kernel = new SimulatedKernel();
+    private final VirtualTicker ticker = new VirtualTicker();
     private ModuleOperations ops;
     private ExecutorService clients;
 
     @BeforeEach
     void setUp() {
         ops = new ModuleOperations(kernel, new JobRegistry(1000),
-                new Settings(Duration.ofSeconds(5), Duration.ofMillis(5), Duration.ofMillis(100), 64),
-                JobObserver.NONE, Clock.systemUTC());
+                new Settings(Duration.ofSeconds(60), Duration.ofMillis(5), Duration.ofMillis(100), 64),
+                JobObserver.NONE, Clock.systemUTC(), ticker, ModulePolicy.ALLOW_ALL);
         clients = Executors.newFixedThreadPool(50);
     }
 
@@ -54,25 +56,34 @@ class MergedLoadsTest {
         return job.completion().get(10, TimeUnit.SECONDS);
     }
 
+    private Job load(String name, ModuleParameters params) {
+        return queued(ops.load(n(name), params)).job();
+    }
+
+    private static ModuleOperations.Queued queued(ModuleOperations.LoadAnswer a) {
+        assertThat(a).isInstanceOf(ModuleOperations.Queued.class);
+        return (ModuleOperations.Queued) a;
+    }
+
     @Test
     void fiftyConcurrentLoadsBecomeOneKernelLoadAndOneJob() throws Exception {
         kernel.define("xfs");
         kernel.holdLoads();
         CountDownLatch start = new CountDownLatch(1);
-        List<Future<ModuleOperations.LoadTicket>> answers = new ArrayList<>();
+        List<Future<ModuleOperations.Queued>> answers = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             answers.add(clients.submit(() -> {
                 start.await();
-                return ops.load(n("xfs"), ModuleParameters.NONE);
+                return queued(ops.load(n("xfs"), ModuleParameters.NONE));
             }));
         }
         start.countDown();
         assertThat(kernel.awaitLoadInFlight(5000)).isTrue();
         Set<String> ids = ConcurrentHashMap.newKeySet();
-        List<ModuleOperations.LoadTicket> tickets = new ArrayList<>();
+        List<ModuleOperations.Queued> tickets = new ArrayList<>();
         // Every request is answered while the load is still held in the kernel.
-        for (Future<ModuleOperations.LoadTicket> f : answers) {
-            ModuleOperations.LoadTicket t = f.get(5, TimeUnit.SECONDS);
+        for (Future<ModuleOperations.Queued> f : answers) {
+            ModuleOperations.Queued t = f.get(5, TimeUnit.SECONDS);
             tickets.add(t);
             ids.add(t.job().id());
         }
@@ -81,7 +92,7 @@ class MergedLoadsTest {
         Job job = await(tickets.get(0).job());
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.requests()).isEqualTo(50);
-        assertThat(tickets.stream().filter(ModuleOperations.LoadTicket::joined).count()).isEqualTo(49);
+        assertThat(tickets.stream().filter(ModuleOperations.Queued::joined).count()).isEqualTo(49);
         assertThat(kernel.finitCalls("xfs")).isEqualTo(1);
         assertThat(kernel.isLoaded("xfs")).isTrue();
     }
@@ -90,8 +101,8 @@ class MergedLoadsTest {
     void sharedDependencyIsLoadedOnceAndFirst() throws Exception {
         kernel.define("libcrc32c").define("xfs", "libcrc32c").define("btrfs", "libcrc32c");
         kernel.holdLoads();
-        Job xfs = ops.load(n("xfs"), ModuleParameters.NONE).job();
-        Job btrfs = ops.load(n("btrfs"), ModuleParameters.NONE).job();
+        Job xfs = load("xfs", ModuleParameters.NONE);
+        Job btrfs = load("btrfs", ModuleParameters.NONE);
         assertThat(kernel.awaitLoadInFlight(5000)).isTrue();
         kernel.releaseLoads();
         assertThat(await(xfs).state()).isEqualTo(JobState.SUCCEEDED);
@@ -99,8 +110,8 @@ class MergedLoadsTest {
         assertThat(kernel.finitCalls("libcrc32c")).isEqualTo(1);
         assertThat(kernel.finitCalls("xfs")).isEqualTo(1);
         assertThat(kernel.finitCalls("btrfs")).isEqualTo(1);
-        assertThat(kernel.usage(n("libcrc32c")).orElseThrow().holders()).containsExactlyInAnyOrder("xfs", "btrfs");
-        assertThat(xfs.snapshot().events()).anyMatch(e -> e.type().equals("dependency")
+        assertThat(kernel.usage(n("libcrc32c")).orElseThrow().holders()).containsExactlyInAnyOrder(n("xfs"), n("btrfs"));
+        assertThat(xfs.snapshot().events()).anyMatch(e -> e.type() == EventType.DEPENDENCY
                 && "libcrc32c".equals(e.data().get("module")));
     }
 
@@ -108,9 +119,8 @@ class MergedLoadsTest {
     void alreadyLiveIsAnsweredWithoutAJobOrKernelCall() {
         kernel.define("loop");
         kernel.loadedByOther("loop", ModuleState.LIVE);
-        ModuleOperations.LoadTicket t = ops.load(n("loop"), ModuleParameters.NONE);
-        assertThat(t.alreadyLoaded()).isTrue();
-        assertThat(t.job()).isNull();
+        ModuleOperations.LoadAnswer t = ops.load(n("loop"), ModuleParameters.NONE);
+        assertThat(t).isEqualTo(new ModuleOperations.AlreadyThere(n("loop"), false));
         assertThat(kernel.finitCalls("loop")).isZero();
     }
 
@@ -119,7 +129,7 @@ class MergedLoadsTest {
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EEXIST);
         kernel.afterScriptedFinit("dummy", () -> kernel.loadedByOther("dummy", ModuleState.LIVE));
-        Job job = await(ops.load(n("dummy"), ModuleParameters.NONE).job());
+        Job job = await(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().alreadyLoaded()).isTrue();
         assertThat(job.snapshot().outcome()).contains("loaded meanwhile by another loader");
@@ -132,15 +142,11 @@ class MergedLoadsTest {
         // udev's modprobe has it coming; it goes live 150 ms later.
         kernel.afterScriptedFinit("dummy", () -> {
             kernel.loadedByOther("dummy", ModuleState.COMING);
-            clients.submit((Callable<Void>) () -> {
-                Thread.sleep(150);
-                kernel.setState("dummy", ModuleState.LIVE);
-                return null;
-            });
+            ticker.after(Duration.ofMillis(150), () -> kernel.setState("dummy", ModuleState.LIVE));
         });
-        Job job = await(ops.load(n("dummy"), ModuleParameters.NONE).job());
+        Job job = await(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(job.snapshot().events()).anyMatch(e -> e.type().equals("state") && e.state().equals("waiting"));
+        assertThat(job.snapshot().events()).anyMatch(e -> e.type() == EventType.STATE && e.state().equals("waiting"));
         assertThat(job.snapshot().alreadyLoaded()).isTrue();
     }
 
@@ -150,13 +156,9 @@ class MergedLoadsTest {
         kernel.scriptFinit("dummy", Errno.EBUSY);
         kernel.afterScriptedFinit("dummy", () -> {
             kernel.loadedByOther("dummy", ModuleState.COMING);
-            clients.submit((Callable<Void>) () -> {
-                Thread.sleep(100);
-                kernel.removedByOther("dummy");
-                return null;
-            });
+            ticker.after(Duration.ofMillis(100), () -> kernel.removedByOther("dummy"));
         });
-        Job job = await(ops.load(n("dummy"), ModuleParameters.NONE).job());
+        Job job = await(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().alreadyLoaded()).isFalse();
         assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
@@ -166,16 +168,16 @@ class MergedLoadsTest {
     void kernelErrorsBecomeTypedFailures() throws Exception {
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EINVAL);
-        Job job = await(ops.load(n("dummy"), ModuleParameters.of(Map.of("numdummies", "x"))).job());
+        Job job = await(load("dummy", ModuleParameters.of(Map.of("numdummies", "x"))));
         assertThat(job.state()).isEqualTo(JobState.FAILED);
-        assertThat(job.snapshot().error().errno()).isEqualTo("EINVAL");
+        assertThat(job.snapshot().error().errno()).isEqualTo(Errno.EINVAL);
         assertThat(job.snapshot().error().detail()).contains("invalid parameters");
     }
 
     @Test
     void parametersReachTheKernel() throws Exception {
         kernel.define("loop");
-        Job job = await(ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "4"))).job());
+        Job job = await(load("loop", ModuleParameters.of(Map.of("max_loop", "4"))));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "4");
     }
@@ -184,8 +186,8 @@ class MergedLoadsTest {
     void loadsWithOtherParametersDoNotJoin() throws Exception {
         kernel.define("loop");
         kernel.holdLoads();
-        Job a = ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "4"))).job();
-        ModuleOperations.LoadTicket b = ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "8")));
+        Job a = load("loop", ModuleParameters.of(Map.of("max_loop", "4")));
+        ModuleOperations.Queued b = queued(ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "8"))));
         assertThat(b.joined()).isFalse();
         kernel.releaseLoads();
         assertThat(await(a).state()).isEqualTo(JobState.SUCCEEDED);
@@ -219,10 +221,10 @@ class MergedLoadsTest {
     void failedDependencyFailsTheDependent() throws Exception {
         kernel.define("libcrc32c").define("xfs", "libcrc32c");
         kernel.scriptFinit("libcrc32c", Errno.ENOMEM);
-        Job job = await(ops.load(n("xfs"), ModuleParameters.NONE).job());
+        Job job = await(load("xfs", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.FAILED);
-        assertThat(job.snapshot().error().reason()).isEqualTo("dependency-failed");
-        assertThat(job.snapshot().error().errno()).isEqualTo("ENOMEM");
+        assertThat(job.snapshot().error().reason()).isEqualTo(Reason.DEPENDENCY_FAILED);
+        assertThat(job.snapshot().error().errno()).isEqualTo(Errno.ENOMEM);
         assertThat(kernel.finitCalls("xfs")).isZero();
     }
 }

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.kmodd.jobs.EventType;
 import io.kmodd.jobs.JobEvent;
+import io.kmodd.jobs.Reason;
+import io.kmodd.kernel.Errno;
 import io.kmodd.jobs.JobSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +26,7 @@ class JobJournalTest {
     private static JobSnapshot job(String id, String state) {
         Instant t = Instant.parse("2026-11-21T10:00:00Z");
         return new JobSnapshot(id, "loop", "unload", state, 1, t, t, state.equals("waiting") ? null : t, null,
-                null, false, Map.of(), null, List.of(new JobEvent(1, t, "queued", "queued", "queued on lane loop", Map.of())));
+                null, false, Map.of(), null, List.of(new JobEvent(1, t, EventType.QUEUED, "queued", "queued on lane loop", Map.of())));
     }
 
     @Test
@@ -43,12 +46,39 @@ class JobJournalTest {
         assertThat(back.get(0).state()).isEqualTo("succeeded");
         JobSnapshot b = back.get(1);
         assertThat(b.state()).isEqualTo("failed");
-        assertThat(b.error().reason()).isEqualTo("interrupted");
+        assertThat(b.error().reason()).isEqualTo(Reason.INTERRUPTED);
         assertThat(b.error().detail()).contains("was waiting").contains("GET /modules/loop");
-        assertThat(b.events().get(b.events().size() - 1).type()).isEqualTo("outcome");
+        assertThat(b.events().get(b.events().size() - 1).type()).isEqualTo(EventType.OUTCOME);
         // Compacted: one line per job, no torn line, no temporary file left.
         assertThat(Files.readAllLines(file)).hasSize(2);
         assertThat(Files.exists(file.resolveSibling("jobs.jsonl.tmp"))).isFalse();
+    }
+
+    /** Lines as kmodd 0.1 wrote them, before errno, reason and event types were enums. */
+    @Test
+    void aJournalOfTheEarlierVersionReadsBack(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("jobs.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"id\":\"old1\",\"module\":\"loop\",\"operation\":\"unload\",\"state\":\"failed\",\"requests\":2,"
+                        + "\"createdAt\":\"2026-11-20T10:00:00Z\",\"startedAt\":\"2026-11-20T10:00:00Z\","
+                        + "\"finishedAt\":\"2026-11-20T10:00:10Z\",\"error\":{\"errno\":\"EAGAIN\",\"reason\":\"timeout\","
+                        + "\"detail\":\"still in use: refcnt 1 after 10s; loop stays loaded\"},\"outcome\":\"still in use\","
+                        + "\"alreadyLoaded\":false,\"params\":{},\"parentId\":null,\"events\":[{\"seq\":1,"
+                        + "\"at\":\"2026-11-20T10:00:00Z\",\"type\":\"queued\",\"state\":\"queued\",\"message\":\"queued\","
+                        + "\"data\":{}},{\"seq\":2,\"at\":\"2026-11-20T10:00:01Z\",\"type\":\"attempt\",\"state\":\"running\","
+                        + "\"message\":\"delete_module\",\"data\":{\"errno\":\"EAGAIN\",\"attempt\":1}}]}",
+                "{\"id\":\"old2\",\"module\":\"xfs\",\"operation\":\"load\",\"state\":\"failed\",\"requests\":1,"
+                        + "\"createdAt\":\"2026-11-20T11:00:00Z\",\"startedAt\":null,\"finishedAt\":\"2026-11-20T11:00:01Z\","
+                        + "\"error\":{\"errno\":null,\"reason\":\"dependency-failed\",\"detail\":\"dependency libcrc32c failed\"},"
+                        + "\"outcome\":\"dependency libcrc32c failed\",\"alreadyLoaded\":false,\"params\":{},\"parentId\":null,"
+                        + "\"events\":[]}", ""));
+        List<JobSnapshot> back = new JobJournal(file, json, Clock.systemUTC()).recover(10);
+        assertThat(back).extracting(JobSnapshot::id).containsExactly("old1", "old2");
+        assertThat(back.get(0).error().errno()).isEqualTo(Errno.EAGAIN);
+        assertThat(back.get(0).error().reason()).isEqualTo(Reason.TIMEOUT);
+        assertThat(back.get(0).events()).extracting(JobEvent::type).containsExactly(EventType.QUEUED, EventType.ATTEMPT);
+        assertThat(back.get(1).error().errno()).isNull();
+        assertThat(back.get(1).error().reason()).isEqualTo(Reason.DEPENDENCY_FAILED);
     }
 
     @Test

@@ -36,7 +36,7 @@ public final class SimulatedKernel implements Kernel {
     private static final class Mod {
         ModuleState state = ModuleState.LIVE;
         int users;
-        final List<String> holders = new ArrayList<>();
+        final List<ModuleName> holders = new ArrayList<>();
         Map<String, String> params = Map.of();
     }
 
@@ -174,7 +174,7 @@ public final class SimulatedKernel implements Kernel {
     }
 
     private static LoadedModule view(ModuleName n, Mod m) {
-        return new LoadedModule(n, m.state, m.users + m.holders.size(), 4096, m.holders, "", m.params);
+        return new LoadedModule(n, m.state, m.users + m.holders.size(), 4096, m.holders, "", m.params, false);
     }
 
     @Override
@@ -255,7 +255,7 @@ public final class SimulatedKernel implements Kernel {
             m.params = parse(args);
             loaded.put(name, m);
             for (ModuleName dep : module.dependencies()) {
-                loaded.get(dep).holders.add(name.value());
+                loaded.get(dep).holders.add(name);
             }
         }
     }
@@ -290,7 +290,7 @@ public final class SimulatedKernel implements Kernel {
             throw new KernelException(KernelCall.DELETE_MODULE, Errno.EBUSY);
         }
         loaded.remove(name);
-        loaded.values().forEach(other -> other.holders.remove(name.value()));
+        loaded.values().forEach(other -> other.holders.remove(name));
     }
 
     @Override

@@ -87,7 +87,8 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
 
     @Override
     public Optional<LoadedModule> loadedModule(ModuleName name) {
-        return sysModule.read(name);
+        return sysModule.read(name).map(m -> m.withPermanent(procModules.read().stream()
+                .anyMatch(p -> p.name().equals(name) && p.permanent())));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.kmodd.kernel.linux;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.Errno;
 import io.kmodd.kernel.ResolutionException;
 import io.kmodd.kernel.ResolvedModule;
 import java.nio.file.Path;
@@ -112,7 +113,7 @@ final class ModuleResolver implements AutoCloseable {
             kmod.kmod_unref(ctx);
             ctx = null;
             loadFailure = "libkmod cannot load the module indexes (modules.dep.bin, modules.alias.bin"
-                    + (modulesDir == null ? "" : " in " + modulesDir) + "): errno " + (-err);
+                    + (modulesDir == null ? "" : " in " + modulesDir) + "): " + Errno.ofNegative(err);
             return;
         }
         opened = true;
@@ -122,7 +123,8 @@ final class ModuleResolver implements AutoCloseable {
         PointerByReference ref = new PointerByReference();
         int err = kmod.kmod_module_new_from_lookup(ctx, alias, ref);
         if (err < 0) {
-            throw new ResolutionException("libkmod lookup of '" + alias + "' failed: errno " + (-err));
+            Errno errno = Errno.ofNegative(err);
+            throw new ResolutionException(errno, "libkmod lookup of '" + alias + "' failed: " + errno);
         }
         Pointer list = ref.getValue();
         try {

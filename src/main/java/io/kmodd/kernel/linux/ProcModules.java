@@ -19,6 +19,7 @@ import java.util.Optional;
  * without CONFIG_MODULE_UNLOAD. Stateless and thread-safe.
  */
 final class ProcModules {
+    static final String PERMANENT = "[permanent]";
     private final KernelPaths paths;
 
     ProcModules(KernelPaths paths) {
@@ -63,8 +64,11 @@ final class ProcModules {
             int refcnt = f[2].equals("-") ? 0 : Integer.parseInt(f[2]);
             List<String> users = f[3].equals("-") ? List.of()
                     : Arrays.stream(f[3].split(",")).filter(s -> !s.isEmpty()).toList();
+            // The kernel lists "[permanent]" among the users of a module with no exit function; it is not a module.
+            boolean permanent = users.contains(PERMANENT);
+            List<ModuleName> holders = users.stream().filter(u -> !u.equals(PERMANENT)).map(ModuleName::of).toList();
             String taints = f.length >= 7 ? f[6].replaceAll("[()]", "") : "";
-            return Optional.of(new LoadedModule(name, state.get(), refcnt, size, users, taints, Map.of()));
+            return Optional.of(new LoadedModule(name, state.get(), refcnt, size, holders, taints, Map.of(), permanent));
         } catch (NumberFormatException | InvalidModuleNameException e) {
             return Optional.empty();
         }

@@ -1,5 +1,6 @@
 package io.kmodd.kernel.linux;
 
+import io.kmodd.kernel.InvalidModuleNameException;
 import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
@@ -46,7 +47,7 @@ final class SysModule {
         Path dir = paths.sysModule(name.value());
         return usage(name).map(u -> new LoadedModule(name, u.state(), u.refcnt(),
                 readString(dir.resolve("coresize")).map(SysModule::parseLongOrZero).orElse(0L),
-                u.holders(), readString(dir.resolve("taint")).orElse(""), parameters(dir)));
+                u.holders(), readString(dir.resolve("taint")).orElse(""), parameters(dir), false));
     }
 
     RefcountProbe refcountProbe(ModuleName name) {
@@ -100,10 +101,16 @@ final class SysModule {
         return Files.isDirectory(dir) && !Files.exists(dir.resolve("initstate"));
     }
 
-    private static List<String> holders(Path dir) {
-        List<String> holders = new ArrayList<>();
+    private static List<ModuleName> holders(Path dir) {
+        List<ModuleName> holders = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("holders"))) {
-            s.forEach(p -> holders.add(p.getFileName().toString()));
+            s.forEach(p -> {
+                try {
+                    holders.add(ModuleName.of(p.getFileName().toString()));
+                } catch (InvalidModuleNameException e) {
+                    // Not a module's link; sysfs puts nothing else here.
+                }
+            });
         } catch (IOException e) {
             return List.of();
         }

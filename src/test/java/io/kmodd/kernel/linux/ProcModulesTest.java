@@ -3,6 +3,7 @@ package io.kmodd.kernel.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kmodd.kernel.LoadedModule;
+import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +26,23 @@ class ProcModulesTest {
         assertThat(m.get(0).sizeBytes()).isEqualTo(2060288);
         assertThat(m.get(0).refcnt()).isEqualTo(1);
         assertThat(m.get(0).holders()).isEmpty();
-        assertThat(m.get(1).holders()).containsExactly("xfs", "btrfs");
+        assertThat(m.get(1).holders()).containsExactly(ModuleName.of("xfs"), ModuleName.of("btrfs"));
         assertThat(m.get(2).taints()).isEqualTo("OE");
         assertThat(m.get(3).state()).isEqualTo(ModuleState.COMING);
         assertThat(m.get(4).state()).isEqualTo(ModuleState.GOING);
+    }
+
+    @Test
+    void permanentIsAPropertyOfTheModuleNotAHolder() {
+        List<LoadedModule> m = ProcModules.parse(List.of(
+                "ipv6 557056 24 [permanent], Live 0x0000000000000000",
+                "nf_defrag 12288 1 [permanent],nf_conntrack, Live 0x0000000000000000",
+                "loop 32768 0 - Live 0x0"));
+        assertThat(m.get(0).permanent()).isTrue();
+        assertThat(m.get(0).holders()).isEmpty();
+        assertThat(m.get(1).permanent()).isTrue();
+        assertThat(m.get(1).holders()).containsExactly(ModuleName.of("nf_conntrack"));
+        assertThat(m.get(2).permanent()).isFalse();
     }
 
     @Test

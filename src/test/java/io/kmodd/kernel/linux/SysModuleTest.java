@@ -41,7 +41,7 @@ class SysModuleTest {
         LoadedModule m = s.read(ModuleName.of("libcrc32c")).orElseThrow();
         assertThat(m.state()).isEqualTo(ModuleState.LIVE);
         assertThat(m.refcnt()).isEqualTo(2);
-        assertThat(m.holders()).containsExactly("btrfs", "xfs");
+        assertThat(m.holders()).containsExactly(ModuleName.of("btrfs"), ModuleName.of("xfs"));
         assertThat(m.sizeBytes()).isEqualTo(12288);
         assertThat(m.taints()).isEmpty();
         assertThat(m.parameters()).containsEntry("max_loop", "4");

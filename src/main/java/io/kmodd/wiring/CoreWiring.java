@@ -1,6 +1,7 @@
-package io.kmodd.config;
+package io.kmodd.wiring;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kmodd.config.KmoddConfig;
 import io.kmodd.jobs.JobObserver;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.journal.JobJournal;
@@ -9,6 +10,7 @@ import io.kmodd.policy.ModulePolicy;
 import io.kmodd.jobs.JobRegistry;
 import io.kmodd.jobs.ModuleOperations;
 import io.kmodd.jobs.Settings;
+import io.kmodd.jobs.Ticker;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.linux.LinuxKernel;
 import io.quarkus.arc.DefaultBean;
@@ -19,9 +21,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 
-/** Wires the plain-Java core (kernel port, lanes, jobs) into CDI; tests replace the kernel with an alternative. */
+/**
+ * Builds kmodd's plain-Java core from the configuration and hands it to CDI: the kernel port, the job
+ * registry with its journal, the lanes' operations, the module policy and the persistence store. Tests
+ * replace the kernel with an alternative.
+ */
 @ApplicationScoped
-public class KernelProducer {
+public class CoreWiring {
 
     @Produces
     @DefaultBean
@@ -51,7 +57,7 @@ public class KernelProducer {
             ModulePolicy policy) {
         Settings settings = new Settings(config.load().timeout(), config.unload().pollInterval(),
                 config.unload().progressInterval(), config.jobs().laneCapacity());
-        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), policy);
+        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), Ticker.SYSTEM, policy);
     }
 
     @Produces
@@ -68,7 +74,7 @@ public class KernelProducer {
         try {
             store.prepare();
         } catch (java.io.IOException e) {
-            org.jboss.logging.Logger.getLogger(KernelProducer.class)
+            org.jboss.logging.Logger.getLogger(CoreWiring.class)
                     .warnf("cannot create kmodd's drop-ins (%s); persistence will report why when used", e.getMessage());
         }
         return store;

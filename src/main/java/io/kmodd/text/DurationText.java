@@ -1,4 +1,4 @@
-package io.kmodd.jobs;
+package io.kmodd.text;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -19,7 +19,7 @@ public final class DurationText {
         // No stripping: '10s\n' or ' 5s' (a '+' in a query) is not a duration.
         Matcher m = FORM.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + printable(text)
+            throw new IllegalArgumentException("'" + Untrusted.printable(text)
                     + "' is not a duration; use a whole number with ms, s, m or h, such as 500ms, 10s or 2m");
         }
         long n = Long.parseLong(m.group(1));
@@ -31,7 +31,7 @@ public final class DurationText {
             default -> Duration.ofSeconds(n);
         };
         if (d.compareTo(max) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is longer than the limit of " + format(max));
+            throw new IllegalArgumentException("'" + Untrusted.printable(text) + "' is longer than the limit of " + format(max));
         }
         return d;
     }
@@ -48,16 +48,5 @@ public final class DurationText {
             return s / 60 + "m";
         }
         return s + "s";
-    }
-
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            b.append(c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-            if (b.length() > 64) {
-                return b.append("...").toString();
-            }
-        }
-        return b.toString();
     }
 }

@@ -1,4 +1,4 @@
-package io.kmodd.jobs;
+package io.kmodd.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,21 @@
+package io.kmodd.jobs;
+
+import io.kmodd.kernel.ModuleName;
+import java.util.Optional;
+
+/**
+ * How a runner starts work on another module's lane for its dependencies: the only way back from a
+ * runner to the operations that made it. Implementations are thread-safe.
+ */
+interface Dependencies {
+
+    /**
+     * Queues (or joins) a load of {@code module} for job {@code parentId}; empty when it is built in.
+     *
+     * @throws RefusedException when policy, blacklist or resolution refuses it
+     */
+    Optional<Job> load(ModuleName module, String parentId);
+
+    /** Queues (or joins) a removal of {@code module} for job {@code parentId}. */
+    Job unload(ModuleName module, UnloadOptions options, String parentId);
+}
