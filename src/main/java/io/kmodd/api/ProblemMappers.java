@@ -26,7 +26,10 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response refused(RefusedException e) {
-        return respond(Problems.refusal(e.refusal(), e.getMessage()));
+        Problem p = Problems.refusal(e.refusal(), e.getMessage());
+        Response.ResponseBuilder r = Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p);
+        Problems.retryAfter(e.refusal()).ifPresent(seconds -> r.header("Retry-After", seconds));
+        return r.build();
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})

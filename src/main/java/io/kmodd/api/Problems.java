@@ -19,11 +19,22 @@ final class Problems {
             case AMBIGUOUS -> Problem.of("ambiguous-alias", "Alias matches several modules", 409, detail);
             case IN_USE_BY_HOLDERS -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, detail);
             case QUEUE_FULL -> Problem.of("queue-full", "Too many jobs queued for this module", 429, detail);
+            case OVERLOADED -> Problem.of("overloaded", "kmodd is not taking new jobs now", 503, detail);
             case JOB_FINISHED -> Problem.of("job-finished", "Job has already finished", 409, detail);
+            case GONE -> Problem.of("gone", "Job is no longer kept", 410, detail);
             case NOT_CANCELLABLE -> Problem.of("not-cancellable", "Job cannot be cancelled now", 409, detail);
             case RESOLUTION_FAILED -> Problem.of("resolution-failed", "Module resolution is unavailable", 503, detail);
             case POLICY_DENIED -> Problem.of("policy-denied", "The module policy does not allow this", 403, detail);
             case NEEDS_ADMIN -> Problem.of("needs-admin", "This needs the admin role", 403, detail);
+        };
+    }
+
+    /** Seconds a refused client should wait before it retries, for the refusals that pass by themselves. */
+    static java.util.Optional<Integer> retryAfter(Refusal r) {
+        return switch (r) {
+            case QUEUE_FULL -> java.util.Optional.of(1);
+            case OVERLOADED -> java.util.Optional.of(5);
+            default -> java.util.Optional.empty();
         };
     }
 

@@ -84,6 +84,14 @@ public interface KmoddConfig {
         @WithDefault("1000")
         int retainFinished();
 
+        /** How long a finished job is kept at most; an id from before answers 410 Gone. */
+        @WithDefault("30d")
+        Duration retainFor();
+
+        /** The journal is compacted while running once it passes this size (and twice its compacted size). */
+        @WithDefault("16M")
+        io.quarkus.runtime.configuration.MemorySize journalMaxSize();
+
         /**
          * The job journal that lets jobs survive a restart (unfinished ones come back as interrupted);
          * "none" switches it off.
@@ -94,6 +102,17 @@ public interface KmoddConfig {
         /** Unfinished jobs one module's lane holds before answering 429. */
         @WithDefault("64")
         int laneCapacity();
+
+        /** Unfinished jobs all lanes together hold before answering 503 with Retry-After. */
+        @WithDefault("1024")
+        int maxUnfinished();
+
+        /**
+         * Threads that run every lane's steps and kernel calls (a module's init blocks one for as long as
+         * it runs); waiting jobs hold none.
+         */
+        @WithDefault("8")
+        int workerThreads();
     }
 
     interface LoadConfig {

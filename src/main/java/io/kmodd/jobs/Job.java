@@ -8,15 +8,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * One load or unload of one module: its spec, state, how many requests it serves, its event history and
  * its outcome. The lane's {@link JobRunner} drives it and ends it; HTTP threads read snapshots, join,
- * cancel and subscribe. All mutable state is guarded by the job's monitor, which also carries the cancel
- * signal so that a pausing job wakes at once. The history stays bounded however long a job waits:
+ * cancel and subscribe. All mutable state is guarded by the job's monitor; a cancel also runs the waker
+ * of the job's current wait, so that a waiting job ends at once. The history stays bounded however long a job waits:
  * progress ticks replace each other; past {@value #COALESCE_AFTER} events a refcnt or attempt event
  * replaces a preceding one of its type; past {@value #MAX_HISTORY} the oldest events after the first are
  * dropped. Live subscribers see every event.
@@ -24,12 +23,11 @@ import java.util.function.Consumer;
 public final class Job {
     static final int COALESCE_AFTER = 256;
     static final int MAX_HISTORY = 1000;
-    private final String id = UUID.randomUUID().toString();
+    private final String id;
     private final ModuleName module;
     private final JobSpec spec;
     private final String parentId;
     private final Clock clock;
-    private final Ticker ticker;
     private final Instant createdAt;
     private final CompletableFuture<Job> done = new CompletableFuture<>();
 
@@ -41,18 +39,20 @@ public final class Job {
     private String outcome;
     private boolean alreadyLoaded;
     private boolean cancelRequested;
+    private Runnable waker = () -> {
+    };
     private long seq;
     private final List<JobEvent> events = new ArrayList<>();
     private final List<Consumer<JobEvent>> listeners = new ArrayList<>();
 
     /** @param parentId the job this one is a dependency step of, or null */
-    Job(ModuleName module, JobSpec spec, String parentId, Clock clock, Ticker ticker) {
+    Job(ModuleName module, JobSpec spec, String parentId, Clock clock) {
         this.module = module;
         this.spec = spec;
         this.parentId = parentId;
         this.clock = clock;
-        this.ticker = ticker;
         this.createdAt = clock.instant();
+        this.id = JobIds.next(createdAt);
         emit(EventType.QUEUED, "queued on lane " + module, Map.of());
     }
 
@@ -162,6 +162,8 @@ public final class Job {
             alreadyLoaded = o.alreadyLoaded();
             Map<String, Object> data = new HashMap<>();
             data.put("durationMs", Duration.between(createdAt, finishedAt).toMillis());
+            waker = () -> {
+            };
             o.error().ifPresent(e -> {
                 data.put("reason", e.reason());
                 if (e.errno() != null) {
@@ -170,7 +172,6 @@ public final class Job {
             });
             emit(EventType.OUTCOME, o.message(), data);
             listeners.clear();
-            notifyAll();
         }
         done.complete(this);
     }
@@ -183,6 +184,7 @@ public final class Job {
      */
     void requestCancel() {
         boolean queued;
+        Runnable wake;
         synchronized (this) {
             if (state.finished()) {
                 throw new RefusedException(Refusal.JOB_FINISHED,
@@ -193,24 +195,41 @@ public final class Job {
                         + module + " and cannot be cancelled now; retry in a moment");
             }
             cancelRequested = true;
-            notifyAll();
             queued = state == JobState.QUEUED;
+            wake = waker;
         }
         if (queued) {
             end(new Outcome.Cancelled("cancelled before it started; " + module + " is as it was"));
+        } else {
+            wake.run();
         }
     }
 
-    /** Sleeps up to {@code nanos} on the ticker, waking early when a cancel is requested. True when cancelled. */
-    synchronized boolean pause(long nanos) throws InterruptedException {
-        long deadline = ticker.nanoTime() + nanos;
-        while (!cancelRequested) {
-            long left = deadline - ticker.nanoTime();
-            if (left <= 0) {
+    synchronized boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    /** Sets what a cancel runs to end the job's current wait at once. */
+    synchronized void onCancel(Runnable wake) {
+        this.waker = wake;
+    }
+
+    /**
+     * Ends the job because kmodd is stopping, unless it is inside a kernel call (then its runner ends it
+     * when the call returns). True when it ended here or had ended already.
+     */
+    boolean interrupt() {
+        Runnable wake;
+        synchronized (this) {
+            if (state == JobState.RUNNING) {
                 return false;
             }
-            ticker.await(this, left);
+            cancelRequested = true;
+            wake = waker;
         }
+        end(new Outcome.Failed(Reason.INTERRUPTED, "kmodd stopped while this job was " + state().wireName()
+                + "; it did not finish. The module is as the kernel says: see GET /modules/" + module));
+        wake.run();
         return true;
     }
 

@@ -1,5 +1,9 @@
 package io.kmodd.jobs;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -10,87 +14,197 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * Every job by id. Unfinished jobs are always kept; finished ones are kept up to a bound, oldest
- * dropped first, so memory stays flat on a long-lived daemon. Thread-safe.
+ * Every job kmodd keeps, by id. Unfinished jobs are always kept, live. A finished job is kept as an
+ * immutable snapshot with its first event and its latest {@value #KEPT_EVENTS} less one, for as long as
+ * the retention allows: at most {@code retainFinished} of them, none older than {@code retainFor}, the
+ * oldest dropped first. What was dropped is remembered only as a horizon (the newest creation time
+ * dropped), so that a well-formed id from before it is answered as gone rather than unknown. Memory is
+ * thus bounded by the retention, however long the daemon runs. Thread-safe.
  */
 public final class JobRegistry {
-    private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
-    /** Jobs of an earlier run of the daemon, read back from the journal; finished and immutable. */
-    private final ConcurrentHashMap<String, JobSnapshot> restored = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedDeque<String> finished = new ConcurrentLinkedDeque<>();
+    /** Events a finished job keeps: the first, and the latest ones. */
+    public static final int KEPT_EVENTS = 64;
+
+    private final ConcurrentHashMap<String, Job> live = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, JobSnapshot> finished = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedDeque<String> finishOrder = new ConcurrentLinkedDeque<>();
     private final int retainFinished;
+    private final Duration retainFor;
+    private final Clock clock;
     private final Consumer<JobSnapshot> journal;
+    private volatile Instant horizon = Instant.EPOCH;
 
     public JobRegistry(int retainFinished) {
-        this(retainFinished, s -> {
+        this(retainFinished, Duration.ofDays(36500), Clock.systemUTC(), s -> {
         });
     }
 
-    /** @param journal told of every job when it is created and when it ends */
     public JobRegistry(int retainFinished, Consumer<JobSnapshot> journal) {
+        this(retainFinished, Duration.ofDays(36500), Clock.systemUTC(), journal);
+    }
+
+    /** @param journal told of every job when it is made and when it ends */
+    public JobRegistry(int retainFinished, Duration retainFor, Clock clock, Consumer<JobSnapshot> journal) {
         this.retainFinished = retainFinished;
+        this.retainFor = retainFor;
+        this.clock = clock;
         this.journal = journal;
     }
 
-    /** Takes back the finished jobs of an earlier run, oldest first. */
-    public void restore(List<JobSnapshot> earlier) {
+    /** What a lookup by id found. */
+    public sealed interface Lookup {
+    }
+
+    public record Found(JobSnapshot job) implements Lookup {
+    }
+
+    /** Not kept: the id predates what the retention still holds. */
+    public record Gone(Instant horizon) implements Lookup {
+    }
+
+    public record Unknown() implements Lookup {
+    }
+
+    /** Takes back the finished jobs of an earlier run, oldest first, and the horizon of what that run dropped. */
+    public void restore(List<JobSnapshot> earlier, Instant droppedUpTo) {
+        forget(droppedUpTo);
         for (JobSnapshot s : earlier) {
-            restored.put(s.id(), s);
-            finished.addLast(s.id());
+            finished.put(s.id(), s.withHistoryOf(KEPT_EVENTS));
+            finishOrder.addLast(s.id());
         }
         trim();
     }
 
+    public void restore(List<JobSnapshot> earlier) {
+        restore(earlier, Instant.EPOCH);
+    }
+
     void register(Job job) {
-        jobs.put(job.id(), job);
+        live.put(job.id(), job);
         journal.accept(job.snapshot());
         job.completion().whenComplete((j, t) -> retire(j));
     }
 
     private void retire(Job job) {
-        journal.accept(job.snapshot());
-        finished.addLast(job.id());
+        JobSnapshot s = job.snapshot().withHistoryOf(KEPT_EVENTS);
+        finished.put(s.id(), s);
+        live.remove(s.id());
+        finishOrder.addLast(s.id());
+        journal.accept(s);
         trim();
     }
 
     private void trim() {
-        while (finished.size() > retainFinished) {
-            String oldest = finished.pollFirst();
-            if (oldest != null) {
-                jobs.remove(oldest);
-                restored.remove(oldest);
+        Instant tooOld = clock.instant().minus(retainFor);
+        while (true) {
+            String oldest = finishOrder.peekFirst();
+            if (oldest == null) {
+                return;
+            }
+            JobSnapshot s = finished.get(oldest);
+            boolean expired = s == null || s.finishedAt() == null || s.finishedAt().isBefore(tooOld);
+            if (finishOrder.size() <= retainFinished && !expired) {
+                return;
+            }
+            if (finishOrder.remove(oldest) && s != null) {
+                finished.remove(oldest);
+                forget(s.createdAt());
             }
         }
     }
 
-    /** A job of this run, which can still be followed and cancelled. */
+    private synchronized void forget(Instant createdAt) {
+        if (createdAt != null && createdAt.isAfter(horizon)) {
+            horizon = createdAt;
+        }
+    }
+
+    /** A job of this run that has not finished: it can still be followed and cancelled. */
     public Optional<Job> find(String id) {
-        return Optional.ofNullable(jobs.get(id));
+        return Optional.ofNullable(live.get(id));
     }
 
-    /** Any job kmodd knows of, this run's or an earlier run's. */
+    /** Any job kmodd keeps, this run's or an earlier run's. */
     public Optional<JobSnapshot> snapshot(String id) {
-        Job j = jobs.get(id);
-        return j != null ? Optional.of(j.snapshot()) : Optional.ofNullable(restored.get(id));
+        Job j = live.get(id);
+        return j != null ? Optional.of(j.snapshot()) : Optional.ofNullable(finished.get(id));
     }
 
-    /** Jobs matching the filter, newest first. */
-    public List<JobSnapshot> list(Predicate<JobSnapshot> filter) {
-        return Stream.concat(jobs.values().stream().map(Job::snapshot), restored.values().stream())
+    /** The job, or whether its id is from before the retention horizon. */
+    public Lookup lookup(String id) {
+        trim();
+        Optional<JobSnapshot> s = snapshot(id);
+        if (s.isPresent()) {
+            return new Found(s.get());
+        }
+        Instant h = horizon;
+        return JobIds.createdAt(id).filter(t -> !t.isAfter(h)).<Lookup>map(t -> new Gone(h)).orElse(new Unknown());
+    }
+
+    /** The horizon: jobs made at or before it may have been dropped. */
+    public Instant horizon() {
+        return horizon;
+    }
+
+    /** One page of jobs matching the filter, newest first, without their events. */
+    public record Page(List<JobSnapshot> jobs, Optional<String> next) {
+    }
+
+    private static final Comparator<JobSnapshot> NEWEST_FIRST = Comparator.comparing(JobSnapshot::createdAt)
+            .thenComparing(JobSnapshot::id).reversed();
+
+    /**
+     * At most {@code limit} jobs matching {@code filter}, newest first, starting after the job
+     * {@code after} (the last one of the previous page) when given.
+     */
+    public Page page(Predicate<JobSnapshot> filter, Optional<JobSnapshot> after, int limit) {
+        trim();
+        List<JobSnapshot> all = Stream.concat(live.values().stream().map(Job::snapshot), finished.values().stream())
+                .map(JobSnapshot::withoutEvents)
                 .filter(filter)
-                .sorted(Comparator.comparing(JobSnapshot::createdAt).reversed())
+                .filter(s -> after.map(a -> NEWEST_FIRST.compare(s, a) > 0).orElse(true))
+                .sorted(NEWEST_FIRST)
+                .limit(limit + 1L)
                 .toList();
+        if (all.size() <= limit) {
+            return new Page(all, Optional.empty());
+        }
+        List<JobSnapshot> page = all.subList(0, limit);
+        return new Page(List.copyOf(page), Optional.of(page.get(limit - 1).id()));
+    }
+
+    /** Jobs matching the filter, newest first, without their events. */
+    public List<JobSnapshot> list(Predicate<JobSnapshot> filter) {
+        return page(filter, Optional.empty(), Integer.MAX_VALUE - 1).jobs();
+    }
+
+    /** Everything kept, oldest first: what a compacted journal holds. */
+    public List<JobSnapshot> retained() {
+        List<JobSnapshot> all = new ArrayList<>(finished.values());
+        live.values().forEach(j -> all.add(j.snapshot().withHistoryOf(KEPT_EVENTS)));
+        all.sort(Comparator.comparing(JobSnapshot::createdAt));
+        return all;
+    }
+
+    /** This run's unfinished jobs. */
+    public List<Job> unfinished() {
+        return live.values().stream().filter(j -> !j.state().finished()).toList();
     }
 
     /** Seconds since the oldest job now in {@code state} was created, 0 when there is none; for metrics. */
-    public double oldestSeconds(JobState state, java.time.Instant now) {
-        return jobs.values().stream().filter(j -> j.state() == state).map(Job::createdAt)
-                .min(java.util.Comparator.naturalOrder())
-                .map(t -> java.time.Duration.between(t, now).toMillis() / 1000.0).orElse(0.0);
+    public double oldestSeconds(JobState state, Instant now) {
+        return live.values().stream().filter(j -> j.state() == state).map(Job::createdAt)
+                .min(Comparator.naturalOrder())
+                .map(t -> Duration.between(t, now).toMillis() / 1000.0).orElse(0.0);
     }
 
     /** How many jobs are in each unfinished state; for metrics. */
     public long count(JobState state) {
-        return jobs.values().stream().filter(j -> j.state() == state).count();
+        return live.values().stream().filter(j -> j.state() == state).count();
+    }
+
+    /** How many finished jobs are kept. */
+    public int finishedKept() {
+        return finished.size();
     }
 }

@@ -4,29 +4,36 @@ import io.kmodd.kernel.ModuleName;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * One execution of a job on its lane: the steps a runner takes (enter a state, record an event, wait)
- * and the time they take. Waiting is one primitive, {@link #until}: poll a condition until it holds or
- * a deadline passes, sleeping on the {@link Ticker} in between and ending the job when it is cancelled.
- * Used by the one lane thread that runs the job.
+ * One execution of a job: the steps a runner takes (enter a state, record an event, wait) and the time
+ * they take. Waiting is one primitive, {@link #until}: check a condition on a worker thread, and while it
+ * does not hold and the deadline has not passed, arm a timer for the next check. A waiting job therefore
+ * holds a timer entry, never a thread, and a cancel ends the wait at once. Steps run one at a time (each
+ * stage of a run is handed to the next through the executor or a future, which orders their memory
+ * effects), so a run needs no lock of its own.
  */
 final class JobRun {
     /** A condition checked once per poll: a value when it holds, empty to keep waiting. */
     @FunctionalInterface
     interface Poll<T> {
-        Optional<T> check() throws JobEnded;
+        Optional<T> check();
     }
 
     private final Job job;
     private final Ticker ticker;
+    private final Executor workers;
     private final long start;
-    private long waitedNanos;
+    private final AtomicLong waitedNanos = new AtomicLong();
 
-    JobRun(Job job, Ticker ticker) {
+    JobRun(Job job, Ticker ticker, Executor workers) {
         this.job = job;
         this.ticker = ticker;
+        this.workers = workers;
         this.start = ticker.nanoTime();
     }
 
@@ -36,6 +43,10 @@ final class JobRun {
 
     ModuleName module() {
         return job.module();
+    }
+
+    Executor workers() {
+        return workers;
     }
 
     long now() {
@@ -51,13 +62,13 @@ final class JobRun {
         return Duration.ofNanos(ticker.nanoTime() - start);
     }
 
-    /** Time spent in {@link #until}'s sleeps. */
+    /** Time spent between the checks of {@link #until}. */
     Duration waited() {
-        return Duration.ofNanos(waitedNanos);
+        return Duration.ofNanos(waitedNanos.get());
     }
 
     /** Moves the job to {@code state}, or ends the run as cancelled with {@code onCancel}'s message. */
-    void enter(JobState state, String message, Supplier<String> onCancel) throws JobEnded {
+    void enter(JobState state, String message, Supplier<String> onCancel) {
         if (!job.enter(state, message)) {
             throw new JobEnded(new Outcome.Cancelled(onCancel.get()));
         }
@@ -72,26 +83,79 @@ final class JobRun {
     }
 
     /**
-     * Checks {@code poll} every {@code interval} until it yields a value (returned) or {@code deadline}
-     * passes (empty). The condition is always checked at least once, even with a deadline already past.
-     * A cancel wakes the sleep at once and ends the run with {@code onCancel}'s message.
+     * Checks {@code poll} every {@code interval} until it yields a value or {@code deadline} passes
+     * (empty). The condition is checked at once, on the calling worker thread, and always at least once
+     * even with a deadline already past; later checks run on worker threads. A cancel ends the wait at
+     * once with {@code onCancel}'s message; a job ended from outside (kmodd stopping) ends it too.
      */
-    <T> Optional<T> until(Poll<T> poll, long deadline, Duration interval, Supplier<String> onCancel)
-            throws JobEnded, InterruptedException {
-        while (true) {
-            Optional<T> value = poll.check();
-            if (value.isPresent()) {
-                return value;
+    <T> CompletableFuture<Optional<T>> until(Poll<T> poll, long deadline, Duration interval, Supplier<String> onCancel) {
+        Wait<T> wait = new Wait<>(poll, deadline, interval.toNanos(), onCancel);
+        job.onCancel(() -> execute(wait::cancelled));
+        wait.check();
+        return wait.result.whenComplete((v, t) -> job.onCancel(() -> {
+        }));
+    }
+
+    /** On a worker; inline when the workers are gone (kmodd stopping), so that a wait still ends. */
+    private void execute(Runnable r) {
+        try {
+            workers.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            r.run();
+        }
+    }
+
+    private final class Wait<T> {
+        final CompletableFuture<Optional<T>> result = new CompletableFuture<>();
+        final Poll<T> poll;
+        final long deadline;
+        final long interval;
+        final Supplier<String> onCancel;
+        volatile Runnable timer = () -> {
+        };
+        long sleptAt;
+
+        Wait(Poll<T> poll, long deadline, long interval, Supplier<String> onCancel) {
+            this.poll = poll;
+            this.deadline = deadline;
+            this.interval = interval;
+            this.onCancel = onCancel;
+        }
+
+        void check() {
+            if (result.isDone()) {
+                return;
             }
-            long now = ticker.nanoTime();
-            if (now >= deadline) {
-                return Optional.empty();
+            try {
+                Optional<T> value = poll.check();
+                if (value.isPresent()) {
+                    result.complete(value);
+                    return;
+                }
+                long now = ticker.nanoTime();
+                if (now >= deadline) {
+                    result.complete(Optional.empty());
+                    return;
+                }
+                if (job.cancelRequested() || job.isFinished()) {
+                    cancelled();
+                    return;
+                }
+                sleptAt = now;
+                timer = ticker.schedule(() -> execute(this::woke), Math.min(interval, deadline - now));
+            } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
             }
-            boolean cancelled = job.pause(Math.min(interval.toNanos(), deadline - now));
-            waitedNanos += ticker.nanoTime() - now;
-            if (cancelled) {
-                throw new JobEnded(new Outcome.Cancelled(onCancel.get()));
-            }
+        }
+
+        void woke() {
+            waitedNanos.addAndGet(ticker.nanoTime() - sleptAt);
+            check();
+        }
+
+        void cancelled() {
+            timer.run();
+            result.completeExceptionally(new JobEnded(new Outcome.Cancelled(onCancel.get())));
         }
     }
 }

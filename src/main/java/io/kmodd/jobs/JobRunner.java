@@ -1,48 +1,62 @@
 package io.kmodd.jobs;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Runs a job's work on its lane thread and applies the one outcome the work ends with: returned,
- * thrown as {@link JobEnded} from a step, or made here when the work was interrupted or broke. Whatever
- * happens, the job ends with a knowable outcome and the observer hears of it once. Stateless apart
- * from its collaborators; thread-safe.
+ * Starts a job's work on a worker thread and applies the one outcome the work ends with: completed,
+ * thrown as {@link JobEnded} from a step, or made here when the work broke or kmodd is stopping.
+ * Whatever happens, the job ends with a knowable outcome and the observer hears of it once. Thread-safe.
  */
 final class JobRunner {
-    /** A job's work: the load or the removal itself. */
+    /** A job's work: the load or the removal itself, as stages that end with its outcome. */
     @FunctionalInterface
     interface Work {
-        Outcome run(JobRun run) throws JobEnded, InterruptedException;
+        CompletableFuture<Outcome> run(JobRun run);
     }
 
     private final Ticker ticker;
+    private final Executor workers;
     private final JobObserver observer;
 
-    JobRunner(Ticker ticker, JobObserver observer) {
+    JobRunner(Ticker ticker, Executor workers, JobObserver observer) {
         this.ticker = ticker;
+        this.workers = workers;
         this.observer = observer;
     }
 
-    void run(Job job, Work work) {
+    /** Runs the job; the returned future completes once its outcome has been applied. */
+    CompletableFuture<Void> start(Job job, Work work) {
         if (job.isFinished()) {
             // Cancelled while it was queued.
             observer.finished(job.operation(), job.state(), Duration.ZERO, Duration.ZERO);
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        JobRun run = new JobRun(job, ticker);
-        Outcome outcome;
+        JobRun run = new JobRun(job, ticker, workers);
+        CompletableFuture<Outcome> outcome;
         try {
-            outcome = work.run(run);
-        } catch (JobEnded e) {
-            outcome = e.outcome();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            outcome = new Outcome.Failed(Reason.INTERRUPTED,
-                    "kmodd is shutting down; " + job.module() + " is as the kernel left it");
-        } catch (RuntimeException | Error e) {
-            outcome = new Outcome.Failed(Reason.INTERNAL_ERROR, "kmodd failed while running this job: " + e);
+            outcome = CompletableFuture.supplyAsync(() -> work.run(run), workers).thenCompose(f -> f);
+        } catch (RejectedExecutionException e) {
+            outcome = CompletableFuture.failedFuture(e);
         }
-        job.end(outcome);
-        observer.finished(job.operation(), job.state(), run.elapsed(), run.waited());
+        return outcome.handle((o, t) -> {
+            job.end(o != null ? o : outcomeOf(job, t));
+            observer.finished(job.operation(), job.state(), run.elapsed(), run.waited());
+            return null;
+        });
+    }
+
+    private static Outcome outcomeOf(Job job, Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof JobEnded ended) {
+            return ended.outcome();
+        }
+        if (cause instanceof RejectedExecutionException) {
+            return new Outcome.Failed(Reason.INTERRUPTED, "kmodd is shutting down; " + job.module() + " is as it was");
+        }
+        return new Outcome.Failed(Reason.INTERNAL_ERROR, "kmodd failed while running this job: " + cause);
     }
 }

@@ -17,4 +17,26 @@ public record JobSnapshot(String id, String module, String operation, String sta
         @Schema(nullable = true) JobError error, @Schema(nullable = true) String outcome, boolean alreadyLoaded,
         Map<String, String> params, @Schema(nullable = true) String parentId,
         @Schema(nullable = true) List<JobEvent> events) {
+
+    /** The same job without its history, as lists show it. */
+    public JobSnapshot withoutEvents() {
+        return new JobSnapshot(id, module, operation, state, requests, createdAt, startedAt, finishedAt, error, outcome,
+                alreadyLoaded, params, parentId, null);
+    }
+
+    /** The same job keeping its first event and its latest {@code max - 1}: how finished jobs are kept. */
+    public JobSnapshot withHistoryOf(int max) {
+        if (events == null || events.size() <= max) {
+            return this;
+        }
+        List<JobEvent> kept = new java.util.ArrayList<>(max);
+        kept.add(events.get(0));
+        kept.addAll(events.subList(events.size() - (max - 1), events.size()));
+        return new JobSnapshot(id, module, operation, state, requests, createdAt, startedAt, finishedAt, error, outcome,
+                alreadyLoaded, params, parentId, List.copyOf(kept));
+    }
+
+    public boolean finished() {
+        return JobState.parse(state).map(JobState::finished).orElse(false);
+    }
 }

@@ -1,37 +1,43 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.ModuleName;
+import java.util.ArrayDeque;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * One module's serial queue. Jobs run one at a time, in order, on a thread named
- * {@code kmodd-lane-MODULE} that exists only while the lane has work. The merge rule: a request joins
- * the job last queued on the lane when that job is unfinished and has the request's
- * {@link JobSpec.MergeKey}, so parallel loads become one kernel load; a request never joins a job that
- * an opposite job follows, which keeps "load, unload, load" meaning what it says. Thread-safe; the
- * monitor guards the tail and the count.
+ * One module's serial queue. Jobs run one at a time, in order; a lane owns no thread: its head job's
+ * steps run on the shared workers and its waits on the shared timer, and the next job starts when the
+ * head's outcome has been applied. The merge rule: a request joins the job last queued on the lane when
+ * that job is unfinished and has the request's {@link JobSpec.MergeKey}, so parallel loads become one
+ * kernel load; a request never joins a job that an opposite job follows, which keeps "load, unload,
+ * load" meaning what it says. Thread-safe; the monitor guards the queue, the tail and the count.
  */
 final class Lane {
+    private record Pending(Job job, JobRunner.Work work) {
+    }
+
     private final ModuleName module;
     private final int capacity;
     private final JobRunner runner;
-    private final ThreadPoolExecutor executor;
+    private final Admittance admittance;
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private boolean running;
     private Job tail;
     private int unfinished;
 
-    Lane(ModuleName module, int capacity, JobRunner runner) {
+    /** Takes a place among all lanes' unfinished jobs, or refuses; gives it back when the job ends. */
+    interface Admittance {
+        void admit(ModuleName module);
+
+        void release();
+    }
+
+    Lane(ModuleName module, int capacity, JobRunner runner, Admittance admittance) {
         this.module = module;
         this.capacity = capacity;
         this.runner = runner;
-        this.executor = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "kmodd-lane-" + module.value());
-            t.setDaemon(true);
-            return t;
-        });
+        this.admittance = admittance;
     }
 
     record Submission(Job job, boolean joined) {
@@ -39,9 +45,10 @@ final class Lane {
 
     /**
      * Joins the tail when the merge rule allows; otherwise queues the job {@code newJob} makes, whose
-     * {@code work} the lane's runner runs when its turn comes.
+     * {@code work} runs when its turn comes.
      *
-     * @throws RefusedException when the lane already holds {@code capacity} unfinished jobs
+     * @throws RefusedException when this lane already holds {@code capacity} unfinished jobs, or all lanes
+     *     together hold as many as kmodd takes
      */
     synchronized Submission submit(JobSpec.MergeKey key, Supplier<Job> newJob, JobRunner.Work work) {
         Optional<Submission> joined = tryJoin(key);
@@ -52,12 +59,30 @@ final class Lane {
             throw new RefusedException(Refusal.QUEUE_FULL, "the queue of " + module + " already holds " + unfinished
                     + " unfinished jobs (the limit); retry when some have finished");
         }
-        Job job = newJob.get();
+        admittance.admit(module);
+        Job job;
+        try {
+            job = newJob.get();
+        } catch (RuntimeException | Error e) {
+            admittance.release();
+            throw e;
+        }
         tail = job;
         unfinished++;
         job.completion().whenComplete((j, t) -> released());
-        executor.execute(() -> runner.run(job, work));
+        queue.add(new Pending(job, work));
+        if (!running) {
+            startNext();
+        }
         return new Submission(job, false);
+    }
+
+    private synchronized void startNext() {
+        Pending next = queue.poll();
+        running = next != null;
+        if (running) {
+            runner.start(next.job(), next.work()).whenComplete((v, t) -> startNext());
+        }
     }
 
     /** Joins the tail when it is unfinished and has {@code key}. */
@@ -73,11 +98,10 @@ final class Lane {
         return unfinished > 0;
     }
 
-    private synchronized void released() {
-        unfinished--;
-    }
-
-    void shutdown() {
-        executor.shutdownNow();
+    private void released() {
+        synchronized (this) {
+            unfinished--;
+        }
+        admittance.release();
     }
 }

@@ -11,15 +11,19 @@ import io.kmodd.kernel.ResolvedModule;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs one load job on its module's lane: dependencies first, each through its own lane, then one
  * finit_module. The kernel's answers to racing loaders are handled here: EEXIST means someone else
  * loaded it (success); EBUSY means an outside loader (udev, modprobe) has it coming or going, so the
  * job waits for /sys/module/M/initstate to settle and then decides, within the job's deadline. Soft
- * post-dependencies are started once the module is in and not waited for. Thread-safe (stateless).
+ * post-dependencies are started once the module is in and not waited for. Steps run on the workers and
+ * waits on the ticker (see {@link JobRun#until}); finit_module itself blocks a worker for as long as the
+ * module's init takes. Thread-safe (stateless).
  */
 final class LoadRunner {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LoadRunner.class);
     /** How an outside loader's EBUSY settled. */
     private enum Settled { LIVE, GONE }
 
@@ -35,25 +39,32 @@ final class LoadRunner {
         this.observer = observer;
     }
 
-    Outcome run(JobRun run, JobSpec.Load spec) throws JobEnded, InterruptedException {
+    CompletableFuture<Outcome> run(JobRun run, JobSpec.Load spec) {
         ResolvedModule target = spec.target();
         ModuleName name = target.name();
         long deadline = run.deadlineAfter(settings.loadTimeout());
         run.enter(JobState.RUNNING, "loading " + name, () -> "cancelled before it started; " + name + " is as it was");
         if (isLive(name)) {
-            return new Outcome.Succeeded(name + " is already loaded" + unapplied(spec), true);
+            return done(new Outcome.Succeeded(name + " is already loaded" + unapplied(spec), true));
         }
         if (target.hasInstallCommand()) {
             run.event(EventType.WARNING, "modprobe.d has an install command for " + name
                     + "; kmodd never runs shell commands and loads the module file itself", Map.of());
         }
-        loadAll(run, target.softPre(), false, deadline);
-        loadAll(run, target.dependencies(), true, deadline);
-        Outcome loaded = finit(run, spec, deadline);
-        if (loaded.state() == JobState.SUCCEEDED) {
-            startSoftPost(run, target.softPost());
-        }
-        return loaded;
+        return loadAll(run, target.softPre(), false, deadline)
+                .thenCompose(v -> loadAll(run, target.dependencies(), true, deadline))
+                .thenCompose(v -> finit(run, spec, deadline))
+                .thenApply(loaded -> {
+                    if (loaded.state() == JobState.SUCCEEDED && !target.softPost().isEmpty()) {
+                        // After the outcome, as modprobe does: they never change or delay this job's answer.
+                        run.workers().execute(() -> startSoftPost(run, target.softPost()));
+                    }
+                    return loaded;
+                });
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
     }
 
     private static String unapplied(JobSpec.Load spec) {
@@ -62,103 +73,106 @@ final class LoadRunner {
     }
 
     /** Loads each module through its own lane, in order; a required one that fails ends the run. */
-    private void loadAll(JobRun run, List<ModuleName> modules, boolean required, long deadline)
-            throws JobEnded, InterruptedException {
-        String kind = required ? "dependency" : "soft dependency";
+    private CompletableFuture<Void> loadAll(JobRun run, List<ModuleName> modules, boolean required, long deadline) {
+        CompletableFuture<Void> chain = done(null);
         for (ModuleName dep : modules) {
-            if (isLive(dep) || kernel.isBuiltin(dep)) {
-                continue;
+            chain = chain.thenCompose(v -> loadOne(run, dep, required, deadline));
+        }
+        return chain;
+    }
+
+    private CompletableFuture<Void> loadOne(JobRun run, ModuleName dep, boolean required, long deadline) {
+        String kind = required ? "dependency" : "soft dependency";
+        if (isLive(dep) || kernel.isBuiltin(dep)) {
+            return done(null);
+        }
+        Optional<Job> queued;
+        try {
+            queued = dependencies.load(dep, run.job().id());
+        } catch (RefusedException e) {
+            if (!required) {
+                run.event(EventType.WARNING, kind + " " + dep + " skipped: " + e.getMessage(), Map.of("module", dep.value()));
+                return done(null);
             }
-            Optional<Job> queued;
-            try {
-                queued = dependencies.load(dep, run.job().id());
-            } catch (RefusedException e) {
-                if (!required) {
-                    run.event(EventType.WARNING, kind + " " + dep + " skipped: " + e.getMessage(),
-                            Map.of("module", dep.value()));
-                    continue;
-                }
-                throw new JobEnded(new Outcome.Failed(Reason.DEPENDENCY_FAILED,
-                        "dependency " + dep + " cannot be loaded: " + e.getMessage()));
-            }
-            if (queued.isEmpty()) {
-                continue;
-            }
-            Job d = queued.get();
-            run.event(EventType.DEPENDENCY, "loading " + kind + " " + dep + " (job " + d.id() + ")",
-                    Map.of("module", dep.value(), "job", d.id()));
-            JobSnapshot s = awaitOther(run, d, deadline);
+            throw new JobEnded(new Outcome.Failed(Reason.DEPENDENCY_FAILED,
+                    "dependency " + dep + " cannot be loaded: " + e.getMessage()));
+        }
+        if (queued.isEmpty()) {
+            return done(null);
+        }
+        Job d = queued.get();
+        run.event(EventType.DEPENDENCY, "loading " + kind + " " + dep + " (job " + d.id() + ")",
+                Map.of("module", dep.value(), "job", d.id()));
+        return awaitOther(run, d, deadline).thenAccept(s -> {
             if (!s.state().equals(JobState.SUCCEEDED.wireName())) {
                 String why = s.error() == null ? s.state() : s.error().detail();
                 if (!required) {
-                    run.event(EventType.WARNING, kind + " " + dep + " was not loaded: " + why,
-                            Map.of("module", dep.value()));
-                    continue;
+                    run.event(EventType.WARNING, kind + " " + dep + " was not loaded: " + why, Map.of("module", dep.value()));
+                    return;
                 }
                 throw new JobEnded(new Outcome.Failed(Reason.DEPENDENCY_FAILED,
                         Optional.ofNullable(s.error()).map(JobError::errno), "dependency " + dep + " failed: " + why));
             }
-        }
+        });
     }
 
     /** Starts the soft post-dependencies on their own lanes; their outcomes do not change this job's. */
     private void startSoftPost(JobRun run, List<ModuleName> modules) {
         for (ModuleName dep : modules) {
-            if (isLive(dep) || kernel.isBuiltin(dep)) {
-                continue;
-            }
             try {
+                if (isLive(dep) || kernel.isBuiltin(dep)) {
+                    continue;
+                }
                 dependencies.load(dep, run.job().id()).ifPresent(d -> run.event(EventType.DEPENDENCY,
                         "loading soft dependency " + dep + " (job " + d.id() + ")",
                         Map.of("module", dep.value(), "job", d.id())));
-            } catch (RefusedException e) {
-                run.event(EventType.WARNING, "soft dependency " + dep + " skipped: " + e.getMessage(),
-                        Map.of("module", dep.value()));
+            } catch (RuntimeException e) {
+                LOG.warnf("soft dependency %s of %s not loaded: %s", dep, run.module(), e.getMessage());
             }
         }
     }
 
     /** Waits for another lane's job to end and returns it as it ended. */
-    private JobSnapshot awaitOther(JobRun run, Job other, long deadline) throws JobEnded, InterruptedException {
+    private CompletableFuture<JobSnapshot> awaitOther(JobRun run, Job other, long deadline) {
         String onCancel = "cancelled while waiting for " + other.module() + "; that job goes on by itself";
         run.enter(JobState.WAITING, "waiting for " + other.module(), () -> onCancel);
-        Optional<Job> ended = run.until(() -> Optional.of(other).filter(o -> o.completion().isDone()), deadline,
-                settings.pollInterval(), () -> onCancel);
-        return ended.map(Job::snapshot).orElseThrow(() -> new JobEnded(new Outcome.Failed(Reason.TIMEOUT,
-                "dependency " + other.module() + " was not loaded within " + settings.loadTimeout().toSeconds() + " s")));
+        return run.until(() -> Optional.of(other).filter(o -> o.completion().isDone()), deadline,
+                settings.pollInterval(), () -> onCancel)
+                .thenApply(ended -> ended.map(Job::snapshot).orElseThrow(() -> new JobEnded(new Outcome.Failed(
+                        Reason.TIMEOUT, "dependency " + other.module() + " was not loaded within "
+                                + settings.loadTimeout().toSeconds() + " s"))));
     }
 
     /** The finit_module loop: retried after an outside loader's EBUSY settles with the module gone. */
-    private Outcome finit(JobRun run, JobSpec.Load spec, long deadline) throws JobEnded, InterruptedException {
+    private CompletableFuture<Outcome> finit(JobRun run, JobSpec.Load spec, long deadline) {
+        return finit(run, spec, deadline, 1);
+    }
+
+    private CompletableFuture<Outcome> finit(JobRun run, JobSpec.Load spec, long deadline, int attempt) {
         ResolvedModule target = spec.target();
         ModuleName name = target.name();
         String args = spec.parameters().toKernelArgs(target.options());
-        int attempt = 0;
-        while (true) {
-            run.enter(JobState.RUNNING, "calling finit_module for " + name, () -> "cancelled; " + name + " was not loaded");
-            attempt++;
-            try {
-                kernel.load(target, args);
-                observer.kernelCall(KernelCall.FINIT_MODULE, null);
-                run.event(EventType.ATTEMPT, "finit_module " + name + ": OK",
-                        Map.of("call", KernelCall.FINIT_MODULE.syscall(), "errno", "OK", "attempt", attempt));
-                return new Outcome.Succeeded("loaded " + name + (args.isEmpty() ? "" : " with " + args), false);
-            } catch (KernelException e) {
-                observer.kernelCall(e.call(), e.errno());
-                run.event(EventType.ATTEMPT, e.getMessage(),
-                        Map.of("call", e.call().syscall(), "errno", e.errno(), "attempt", attempt));
-                switch (e.errno()) {
-                    case EEXIST:
-                        return new Outcome.Succeeded(name + " was loaded meanwhile by another loader" + unapplied(spec), true);
-                    case EBUSY:
-                        if (settle(run, name, deadline) == Settled.LIVE) {
-                            return new Outcome.Succeeded(name + " was loaded meanwhile by another loader" + unapplied(spec),
-                                    true);
-                        }
-                        break;
-                    default:
-                        return new Outcome.Failed(Reason.KERNEL_ERROR, e.errno(), withRestrictions(e));
-                }
+        run.enter(JobState.RUNNING, "calling finit_module for " + name, () -> "cancelled; " + name + " was not loaded");
+        try {
+            kernel.load(target, args);
+            observer.kernelCall(KernelCall.FINIT_MODULE, null);
+            run.event(EventType.ATTEMPT, "finit_module " + name + ": OK",
+                    Map.of("call", KernelCall.FINIT_MODULE.syscall(), "errno", "OK", "attempt", attempt));
+            return done(new Outcome.Succeeded("loaded " + name + (args.isEmpty() ? "" : " with " + args), false));
+        } catch (KernelException e) {
+            observer.kernelCall(e.call(), e.errno());
+            run.event(EventType.ATTEMPT, e.getMessage(),
+                    Map.of("call", e.call().syscall(), "errno", e.errno(), "attempt", attempt));
+            Outcome meanwhile = new Outcome.Succeeded(name + " was loaded meanwhile by another loader" + unapplied(spec), true);
+            switch (e.errno()) {
+                case EEXIST:
+                    return done(meanwhile);
+                case EBUSY:
+                    // The outside loader's module went live (we are done) or away (load it ourselves).
+                    return settle(run, name, deadline).thenCompose(s -> s == Settled.LIVE ? done(meanwhile)
+                            : finit(run, spec, deadline, attempt + 1));
+                default:
+                    return done(new Outcome.Failed(Reason.KERNEL_ERROR, e.errno(), withRestrictions(e)));
             }
         }
     }
@@ -173,21 +187,21 @@ final class LoadRunner {
     }
 
     /** After EBUSY: waits until the other loader's module is live or gone, polling initstate. */
-    private Settled settle(JobRun run, ModuleName name, long deadline) throws JobEnded, InterruptedException {
+    private CompletableFuture<Settled> settle(JobRun run, ModuleName name, long deadline) {
         String onCancel = "cancelled; " + name + " was not loaded by this job";
         run.enter(JobState.WAITING, "another loader holds " + name + " coming or going; waiting for it to settle",
                 () -> onCancel);
         ModuleState[] last = {ModuleState.COMING};
-        Optional<Settled> settled = run.until(() -> {
+        return run.until(() -> {
             Optional<ModuleUsage> u = kernel.usage(name);
             if (u.isEmpty()) {
                 return Optional.of(Settled.GONE);
             }
             last[0] = u.get().state();
             return last[0] == ModuleState.LIVE ? Optional.of(Settled.LIVE) : Optional.empty();
-        }, deadline, settings.pollInterval(), () -> onCancel);
-        return settled.orElseThrow(() -> new JobEnded(new Outcome.Failed(Reason.TIMEOUT, Errno.EBUSY, name + " was still "
-                + last[0].wireName() + " under another loader after " + settings.loadTimeout().toSeconds() + " s")));
+        }, deadline, settings.pollInterval(), () -> onCancel).thenApply(settled -> settled.orElseThrow(() -> new JobEnded(
+                new Outcome.Failed(Reason.TIMEOUT, Errno.EBUSY, name + " was still " + last[0].wireName()
+                        + " under another loader after " + settings.loadTimeout().toSeconds() + " s"))));
     }
 
     private boolean isLive(ModuleName name) {

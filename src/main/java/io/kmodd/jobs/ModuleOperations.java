@@ -8,13 +8,25 @@ import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolvedModule;
 import io.kmodd.policy.ModulePolicy;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 
 /**
  * The entry point for every write: loads, unloads and cancels. It refuses what can be refused at once
  * ({@link Admission}: policy, the kernel's state, unknown modules; and holders), answers already-loaded
  * modules without a kernel call, and otherwise hands the work to the module's lane, where parallel
- * requests merge and the runners do the work. Thread-safe.
+ * requests merge and the runners do the work. It owns the lanes' shared workers: at most
+ * {@link Settings#workerThreads()} threads ({@code kmodd-work-N}, gone when idle) run every lane's steps
+ * and kernel calls, and one timer thread wakes every waiting job, so threads do not grow with modules or
+ * waiting jobs. Thread-safe.
  */
 public final class ModuleOperations implements AutoCloseable {
     private final Kernel kernel;
@@ -22,6 +34,7 @@ public final class ModuleOperations implements AutoCloseable {
     private final Lanes lanes;
     private final Clock clock;
     private final Ticker ticker;
+    private final ThreadPoolExecutor workers;
     private final JobObserver observer;
     private final Admission admission;
     private final LoadRunner loader;
@@ -38,11 +51,23 @@ public final class ModuleOperations implements AutoCloseable {
         this.clock = clock;
         this.ticker = ticker;
         this.observer = observer;
-        this.lanes = new Lanes(settings.laneCapacity(), new JobRunner(ticker, observer));
+        this.workers = workers(settings.workerThreads());
+        this.lanes = new Lanes(settings.laneCapacity(), settings.maxUnfinished(), new JobRunner(ticker, workers, observer));
         this.admission = new Admission(kernel, policy);
         Dependencies dependencies = new DependencySteps();
         this.loader = new LoadRunner(kernel, dependencies, settings, observer);
         this.remover = new PatientRemoval(kernel, dependencies, settings, observer);
+    }
+
+    private static ThreadPoolExecutor workers(int n) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "kmodd-work-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     /** The answer to a load request: the module was there already (no job, no kernel call), or a job. */
@@ -127,7 +152,7 @@ public final class ModuleOperations implements AutoCloseable {
 
     private Lane.Submission submit(ModuleName module, JobSpec spec, String parentId, JobRunner.Work work) {
         Lane.Submission s = lanes.of(module).submit(spec.mergeKey(), () -> {
-            Job job = new Job(module, spec, parentId, clock, ticker);
+            Job job = new Job(module, spec, parentId, clock);
             registry.register(job);
             return job;
         }, work);
@@ -139,9 +164,17 @@ public final class ModuleOperations implements AutoCloseable {
 
     /** Cancels a queued or waiting job. */
     public Job cancel(String id) {
-        Job job = registry.find(id).orElseThrow(() -> registry.snapshot(id).isPresent()
-                ? new RefusedException(Refusal.JOB_FINISHED, "job " + id + " ended in an earlier run of kmodd")
-                : new RefusedException(Refusal.NOT_FOUND, "no job " + id));
+        Job job = registry.find(id).orElseThrow(() -> {
+            JobRegistry.Lookup found = registry.lookup(id);
+            if (found instanceof JobRegistry.Found f) {
+                return new RefusedException(Refusal.JOB_FINISHED,
+                        "job " + id + " has already " + f.job().state() + "; there is nothing to cancel");
+            }
+            if (found instanceof JobRegistry.Gone g) {
+                return new RefusedException(Refusal.GONE, Gone.detail(id, g.horizon()));
+            }
+            return new RefusedException(Refusal.NOT_FOUND, "no job " + id);
+        });
         job.requestCancel();
         return job;
     }
@@ -174,8 +207,50 @@ public final class ModuleOperations implements AutoCloseable {
         return lanes.size();
     }
 
+    /** Worker threads alive now; for tests. */
+    int workerThreads() {
+        return workers.getPoolSize();
+    }
+
+    /** Unfinished jobs across all lanes; for tests and the shutdown report. */
+    int unfinished() {
+        return lanes.unfinished();
+    }
+
+    /**
+     * Stops for good, within about {@code grace}: refuses new jobs, ends every queued or waiting job as
+     * interrupted (each outcome reaches the journal), and gives a job inside a kernel call until the grace
+     * runs out to come back. Returns how many jobs were still inside a kernel call at the end.
+     */
+    public int stop(Duration grace) {
+        lanes.stop("kmodd is stopping; retry when it is back");
+        long deadline = System.nanoTime() + grace.toNanos();
+        List<Job> inKernel = new ArrayList<>();
+        for (Job job : registry.unfinished()) {
+            if (!job.interrupt()) {
+                inKernel.add(job);
+            }
+        }
+        int left = 0;
+        for (Job job : inKernel) {
+            long wait = deadline - System.nanoTime();
+            try {
+                job.completion().get(Math.max(0, wait), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                left++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                left++;
+            } catch (ExecutionException e) {
+                // Ended; its outcome is recorded.
+            }
+        }
+        workers.shutdown();
+        return left;
+    }
+
     @Override
     public void close() {
-        lanes.shutdown();
+        stop(Duration.ofSeconds(5));
     }
 }

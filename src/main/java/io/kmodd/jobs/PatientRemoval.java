@@ -15,15 +15,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs one unload job on its module's lane, patiently, as the kmod patient-removal series does but
  * without its growing poll interval: it reads the refcount every poll interval (20 ms by default),
  * calls delete_module(O_NONBLOCK) as soon as the count is 0, and retries the kernel's EAGAIN/EBUSY
  * refusals (refcount 0 but not removable yet) within the same deadline. Since Linux 3.13 the kernel
- * never waits inside delete_module, so all waiting happens here, in the run's cancellable wait.
- * Holders (other modules) make waiting pointless, so they fail the job at once. Thread-safe
- * (stateless; each run's wait state lives in its own {@link Attempts}).
+ * never waits inside delete_module, so all waiting happens here, in the run's cancellable wait: a
+ * timer entry between polls, never a parked thread. Holders (other modules) make waiting pointless, so
+ * they fail the job at once. Thread-safe (stateless; each run's wait state lives in its own
+ * {@link Attempts}, whose polls run one at a time).
  */
 final class PatientRemoval {
     private final Kernel kernel;
@@ -38,7 +40,7 @@ final class PatientRemoval {
         this.observer = observer;
     }
 
-    Outcome run(JobRun run, JobSpec.Unload spec) throws JobEnded, InterruptedException {
+    CompletableFuture<Outcome> run(JobRun run, JobSpec.Unload spec) {
         ModuleName name = run.module();
         UnloadOptions opts = spec.options();
         List<ModuleName> used = opts.removeDependencies() ? dependenciesOf(name) : List.of();
@@ -48,15 +50,14 @@ final class PatientRemoval {
         }
         run.enter(JobState.WAITING, "waiting for " + name + " to be unused",
                 () -> "cancelled before it started; " + name + " is as it was");
-        String removed;
-        try (RefcountProbe probe = kernel.refcountProbe(name)) {
-            Attempts attempts = new Attempts(run, opts, probe);
-            removed = run.until(attempts::poll, run.deadlineAfter(opts.timeout()), settings.pollInterval(),
-                    () -> "cancelled after " + run.elapsed().toMillis() + " ms; " + name + " is still loaded")
-                    .orElseThrow(() -> new JobEnded(attempts.timedOut()));
-        }
-        removeUnused(run, used);
-        return new Outcome.Succeeded(removed, false);
+        RefcountProbe probe = kernel.refcountProbe(name);
+        long deadline = run.deadlineAfter(opts.timeout());
+        Attempts attempts = new Attempts(run, opts, probe, deadline);
+        return run.until(attempts::poll, deadline, settings.pollInterval(),
+                        () -> "cancelled after " + run.elapsed().toMillis() + " ms; " + name + " is still loaded")
+                .whenComplete((r, t) -> probe.close())
+                .thenApply(removed -> removed.orElseThrow(() -> new JobEnded(attempts.timedOut())))
+                .thenCompose(removed -> removeUnused(run, used).thenApply(v -> new Outcome.Succeeded(removed, false)));
     }
 
     /**
@@ -70,6 +71,7 @@ final class PatientRemoval {
         private final ModuleName name;
         private final UnloadOptions opts;
         private final RefcountProbe probe;
+        private final long deadline;
         private long nextFull;
         private long nextProgress;
         private int lastRefcnt = -1;
@@ -77,8 +79,9 @@ final class PatientRemoval {
         private Optional<Errno> lastRefusal = Optional.empty();
         private Optional<ModuleUsage> seen = Optional.empty();
 
-        Attempts(JobRun run, UnloadOptions opts, RefcountProbe probe) {
+        Attempts(JobRun run, UnloadOptions opts, RefcountProbe probe, long deadline) {
             this.run = run;
+            this.deadline = deadline;
             this.name = run.module();
             this.opts = opts;
             this.probe = probe;
@@ -87,7 +90,7 @@ final class PatientRemoval {
         }
 
         /** The success message once the module is gone; empty to wait on. */
-        Optional<String> poll() throws JobEnded {
+        Optional<String> poll() {
             long now = run.now();
             OptionalInt cheap = seen.isEmpty() || now >= nextFull ? OptionalInt.empty() : probe.read();
             ModuleUsage u;
@@ -117,7 +120,7 @@ final class PatientRemoval {
                     return removed;
                 }
             }
-            if (now >= nextProgress) {
+            if (now >= nextProgress && now < deadline) {
                 run.progress("waiting for " + name + ": refcnt " + u.refcnt(), Map.of("refcnt", u.refcnt(), "attempts", count));
                 nextProgress = now + settings.progressInterval().toNanos();
             }
@@ -125,7 +128,7 @@ final class PatientRemoval {
         }
 
         /** One delete_module; the success message, or empty after a refusal worth retrying. */
-        private Optional<String> attempt() throws JobEnded {
+        private Optional<String> attempt() {
             run.enter(JobState.RUNNING, "calling delete_module for " + name, () -> "cancelled; " + name + " is still loaded");
             count++;
             try {
@@ -176,28 +179,37 @@ final class PatientRemoval {
         return kernel.loadedModules().stream().filter(m -> m.holders().contains(name)).map(LoadedModule::name).toList();
     }
 
-    /** modprobe -r's second half: dependencies nothing else uses go too, each through its own lane. */
-    private void removeUnused(JobRun run, List<ModuleName> used) {
+    /** modprobe -r's second half: dependencies nothing else uses go too, each through its own lane, in turn. */
+    private CompletableFuture<Void> removeUnused(JobRun run, List<ModuleName> used) {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
         for (ModuleName dep : used) {
-            Optional<ModuleUsage> u = kernel.usage(dep);
-            if (u.isEmpty() || u.get().refcnt() > 0 || !u.get().holders().isEmpty()) {
-                continue;
-            }
-            Job d;
-            try {
-                d = dependencies.unload(dep, new UnloadOptions(Duration.ZERO, false, true), run.job().id());
-            } catch (RefusedException e) {
-                run.event(EventType.WARNING, "dependency " + dep + " left loaded: " + e.getMessage(),
-                        Map.of("module", dep.value()));
-                continue;
-            }
-            run.event(EventType.DEPENDENCY, "removing unused dependency " + dep + " (job " + d.id() + ")",
-                    Map.of("module", dep.value(), "job", d.id()));
-            JobSnapshot s = d.completion().join().snapshot();
+            chain = chain.thenCompose(v -> removeOne(run, dep));
+        }
+        return chain;
+    }
+
+    private CompletableFuture<Void> removeOne(JobRun run, ModuleName dep) {
+        Optional<ModuleUsage> u = kernel.usage(dep);
+        if (u.isEmpty() || u.get().refcnt() > 0 || !u.get().holders().isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Job d;
+        try {
+            d = dependencies.unload(dep, new UnloadOptions(Duration.ZERO, false, true), run.job().id());
+        } catch (RefusedException e) {
+            run.event(EventType.WARNING, "dependency " + dep + " left loaded: " + e.getMessage(),
+                    Map.of("module", dep.value()));
+            return CompletableFuture.completedFuture(null);
+        }
+        run.event(EventType.DEPENDENCY, "removing unused dependency " + dep + " (job " + d.id() + ")",
+                Map.of("module", dep.value(), "job", d.id()));
+        // Continue on a worker, never on whichever thread ends the dependency's job.
+        return d.completion().thenAcceptAsync(ended -> {
+            JobSnapshot s = ended.snapshot();
             if (!s.state().equals(JobState.SUCCEEDED.wireName())) {
                 run.event(EventType.WARNING, "dependency " + dep + " left loaded: "
                         + (s.error() == null ? s.state() : s.error().detail()), Map.of("module", dep.value()));
             }
-        }
+        }, run.workers());
     }
 }

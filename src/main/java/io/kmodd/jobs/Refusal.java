@@ -9,7 +9,11 @@ public enum Refusal {
     AMBIGUOUS,
     IN_USE_BY_HOLDERS,
     QUEUE_FULL,
+    /** All lanes together hold as many unfinished jobs as kmodd takes, or kmodd is stopping. */
+    OVERLOADED,
     JOB_FINISHED,
+    /** The job passed out of the retention: its outcome is no longer kept. */
+    GONE,
     NOT_CANCELLABLE,
     RESOLUTION_FAILED,
     POLICY_DENIED,

@@ -1,8 +1,12 @@
 package io.kmodd.jobs;
 
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
 /**
- * The lanes' monotonic time and their only way to sleep: every deadline, poll and pause in the jobs
- * package goes through one. Tests put a virtual ticker here, so waits of seconds run in milliseconds.
+ * The lanes' monotonic time and their only timer: every deadline and every poll of a waiting job goes
+ * through one, so that a waiting job holds a timer entry, not a thread. Tests put a virtual ticker here,
+ * so waits of seconds run in milliseconds. Implementations are thread-safe.
  */
 public interface Ticker {
 
@@ -10,22 +14,34 @@ public interface Ticker {
     long nanoTime();
 
     /**
-     * Waits on {@code monitor}, whose lock the caller holds, for up to {@code nanos} or until it is
-     * notified; the caller re-checks its condition after.
+     * Runs {@code task} once, {@code delayNanos} from now, on the ticker's own thread: the task must be
+     * short (hand real work to an executor). Returns a handle that cancels it.
      */
-    void await(Object monitor, long nanos) throws InterruptedException;
+    Runnable schedule(Runnable task, long delayNanos);
 
+    /** The real clock, with one daemon timer thread ({@code kmodd-timer}) shared by all lanes. */
     Ticker SYSTEM = new Ticker() {
+        private final ScheduledThreadPoolExecutor timer = timer();
+
+        private static ScheduledThreadPoolExecutor timer() {
+            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread th = new Thread(r, "kmodd-timer");
+                th.setDaemon(true);
+                return th;
+            });
+            t.setRemoveOnCancelPolicy(true);
+            return t;
+        }
+
         @Override
         public long nanoTime() {
             return System.nanoTime();
         }
 
         @Override
-        public void await(Object monitor, long nanos) throws InterruptedException {
-            if (nanos > 0) {
-                monitor.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
-            }
+        public Runnable schedule(Runnable task, long delayNanos) {
+            var f = timer.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+            return () -> f.cancel(false);
         }
     };
 }

@@ -1,14 +1,16 @@
 package io.kmodd.journal;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kmodd.jobs.EventType;
 import io.kmodd.jobs.JobError;
 import io.kmodd.jobs.JobEvent;
+import io.kmodd.jobs.JobRegistry;
 import io.kmodd.jobs.JobSnapshot;
-import io.kmodd.jobs.JobState;
 import io.kmodd.jobs.Reason;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,74 +19,149 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps jobs across daemon restarts, so that a caller polling /jobs/{id} after a restart gets an
- * answer rather than a 404. Every job is appended as a JSON line when it is created and when it ends.
- * At start-up the file is read back: the last record of each job wins, jobs that never ended are
+ * Keeps jobs across daemon restarts, so that a caller polling /jobs/{id} after a restart gets an answer
+ * rather than a 404. Every job is appended as a JSON line when it is made and when it ends, with at most
+ * {@value JobRegistry#KEPT_EVENTS} of its events. The file is bounded by construction: once it passes
+ * its size bound (and twice its last compacted size) it is rewritten from what the registry keeps
+ * (itself bounded by the retention), through a temporary file, fsync and rename, so a crash mid-write
+ * never leaves a half file. At start-up it is read back as a stream, one bounded line at a time and never
+ * more than the retention in memory: the last record of each job wins, jobs that never ended are
  * reported as failed with reason {@code interrupted} (the module is as the kernel says; kmodd does not
- * guess), and the file is rewritten compacted through a temporary file, fsync and rename, so a crash
- * mid-write never leaves a half file. A journal that cannot be written is switched off with a warning,
- * never a crash. Thread-safe: appends are serialized.
+ * guess), torn or oversized lines are skipped. A journal that cannot be read or written is reported by
+ * {@link #problem()} (readiness shows it) and retried every {@value #RETRY_SECONDS} s; jobs never fail for
+ * its sake. Thread-safe: every operation is serialized.
  */
 public final class JobJournal {
     private static final Logger LOG = Logger.getLogger(JobJournal.class);
+    /** Longer lines are not kmodd's: a job record stays far below this. */
+    static final int MAX_LINE = 1 << 20;
+    static final int RETRY_SECONDS = 10;
+
+    /** What start-up read back: the jobs kept, and the newest creation time of those dropped. */
+    public record Recovery(List<JobSnapshot> jobs, Instant droppedUpTo, int skippedLines) {
+    }
 
     private final Path file;
     private final ObjectMapper json;
     private final Clock clock;
+    private final long maxBytes;
+    private Supplier<List<JobSnapshot>> retained = List::of;
     private BufferedWriter out;
+    private long size;
+    private long compactedSize;
+    private Instant lastFailure = Instant.EPOCH;
+    private volatile String problem;
+    private long compactions;
 
     public JobJournal(Path file, ObjectMapper json, Clock clock) {
-        this.file = file;
-        this.json = json;
-        this.clock = clock;
+        this(file, json, clock, 16L << 20);
     }
 
-    /** Reads back the jobs of earlier runs (at most {@code keep}, newest kept), and opens the journal for appends. */
-    public synchronized List<JobSnapshot> recover(int keep) {
-        Map<String, JobSnapshot> last = new LinkedHashMap<>();
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    /** @param maxBytes the size past which the journal is compacted while running */
+    public JobJournal(Path file, ObjectMapper json, Clock clock, long maxBytes) {
+        this.file = file;
+        this.json = json.copy().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        this.clock = clock;
+        this.maxBytes = maxBytes;
+    }
+
+    /** A journal that keeps nothing ({@code kmodd.jobs.journal=none}): jobs do not survive a restart. */
+    public static JobJournal off(ObjectMapper json) {
+        return new JobJournal(null, json, Clock.systemUTC(), Long.MAX_VALUE);
+    }
+
+    public boolean enabled() {
+        return file != null;
+    }
+
+    /** Where a compaction takes the jobs to keep from: the registry's retained jobs. */
+    public synchronized void compactFrom(Supplier<List<JobSnapshot>> jobs) {
+        this.retained = jobs;
+    }
+
+    /** Why the journal cannot be read or written now; empty when it works. */
+    public Optional<String> problem() {
+        return Optional.ofNullable(problem);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    synchronized long compactions() {
+        return compactions;
+    }
+
+    /**
+     * Reads back the jobs of earlier runs (at most {@code keep}, the newest kept), rewrites the file
+     * compacted and opens it for appends.
+     */
+    public synchronized Recovery recover(int keep) {
+        if (file == null) {
+            return new Recovery(List.of(), Instant.EPOCH, 0);
+        }
+        LinkedHashMap<String, JobSnapshot> last = new LinkedHashMap<>();
+        Instant dropped = Instant.EPOCH;
+        int skipped = 0;
+        problem = null;
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            BoundedLines lines = new BoundedLines(r, MAX_LINE);
+            for (Optional<BoundedLines.Line> l = lines.next(); l.isPresent(); l = lines.next()) {
+                if (l.get().tooLong()) {
+                    skipped++;
+                    continue;
+                }
+                String line = l.get().text();
                 if (line.isBlank()) {
                     continue;
                 }
+                JobSnapshot s;
                 try {
-                    JobSnapshot s = json.readValue(line, JobSnapshot.class);
-                    last.remove(s.id());
-                    last.put(s.id(), s);
-                } catch (IOException e) {
+                    s = json.readValue(line, JobSnapshot.class).withHistoryOf(JobRegistry.KEPT_EVENTS);
+                } catch (IOException | IllegalArgumentException e) {
                     // A torn last line from a crash: everything before it is intact.
-                    LOG.warnf("job journal %s: skipping an unreadable line", file);
+                    skipped++;
+                    continue;
+                }
+                last.remove(s.id());
+                last.put(s.id(), s);
+                if (last.size() > keep) {
+                    Iterator<JobSnapshot> oldest = last.values().iterator();
+                    Instant t = oldest.next().createdAt();
+                    oldest.remove();
+                    dropped = t != null && t.isAfter(dropped) ? t : dropped;
                 }
             }
         } catch (NoSuchFileException e) {
             // First start.
         } catch (IOException e) {
-            LOG.warnf("job journal %s cannot be read (%s); jobs of earlier runs are not shown", file, e.getMessage());
+            fail("cannot be read (" + e.getMessage() + "); jobs of earlier runs are not shown");
         }
-        List<JobSnapshot> jobs = new ArrayList<>();
+        if (skipped > 0) {
+            LOG.warnf("job journal %s: skipped %d unreadable line(s)", file, skipped);
+        }
+        List<JobSnapshot> jobs = new ArrayList<>(last.size());
         for (JobSnapshot s : last.values()) {
-            jobs.add(JobState.parse(s.state()).map(JobState::finished).orElse(false) ? s : interrupted(s));
-        }
-        if (jobs.size() > keep) {
-            jobs = new ArrayList<>(jobs.subList(jobs.size() - keep, jobs.size()));
+            jobs.add(s.finished() ? s : interrupted(s));
         }
         try {
             rewrite(jobs);
-            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
         } catch (IOException e) {
-            LOG.warnf("job journal %s cannot be written (%s); jobs will not survive a restart", file, e.getMessage());
-            out = null;
+            fail("cannot be written (" + e.getMessage() + "); jobs will not survive a restart until it can");
         }
-        return jobs;
+        return new Recovery(jobs, dropped, skipped);
     }
 
     private JobSnapshot interrupted(JobSnapshot s) {
@@ -99,7 +176,9 @@ public final class JobJournal {
                 new JobError(null, Reason.INTERRUPTED, detail), detail, false, s.params(), s.parentId(), events);
     }
 
+    /** Replaces the file with {@code jobs}, atomically, and reopens it for appends. */
     private void rewrite(List<JobSnapshot> jobs) throws IOException {
+        closeQuietly();
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -112,20 +191,72 @@ public final class JobJournal {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        open();
+        compactedSize = size;
     }
 
-    /** Appends one record; a failure switches the journal off rather than failing the job. */
+    private void open() throws IOException {
+        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        size = Files.size(file);
+        problem = null;
+    }
+
+    /** Appends one record; compacts when the file has grown past its bound. Never fails the caller. */
     public synchronized void record(JobSnapshot s) {
-        if (out == null) {
+        if (file == null || out == null && !reopen()) {
             return;
         }
         try {
-            out.write(json.writeValueAsString(s));
+            String line = json.writeValueAsString(s.withHistoryOf(JobRegistry.KEPT_EVENTS));
+            out.write(line);
             out.newLine();
             out.flush();
+            size += line.length() + 1L;
+            if (size > maxBytes && size > 2 * compactedSize) {
+                rewrite(retained.get());
+                compactions++;
+            }
         } catch (IOException e) {
-            LOG.warnf("job journal %s: write failed (%s); switching it off", file, e.getMessage());
+            fail("cannot be written (" + e.getMessage() + "); jobs will not survive a restart until it can");
+        }
+    }
+
+    private boolean reopen() {
+        if (Duration.between(lastFailure, clock.instant()).toSeconds() < RETRY_SECONDS) {
+            return false;
+        }
+        try {
+            open();
+            LOG.infof("job journal %s: writable again", file);
+            return true;
+        } catch (IOException e) {
+            fail("cannot be written (" + e.getMessage() + "); jobs will not survive a restart until it can");
+            return false;
+        }
+    }
+
+    private void fail(String why) {
+        if (problem == null) {
+            LOG.warnf("job journal %s %s", file, why);
+        }
+        problem = "job journal " + file + " " + why;
+        lastFailure = clock.instant();
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException ignored) {
+                // Closing a broken journal: nothing more to learn.
+            }
             out = null;
         }
+    }
+
+    /** Flushes and closes the journal (kmodd is stopping). */
+    public synchronized void close() {
+        closeQuietly();
     }
 }

@@ -39,15 +39,22 @@ public class CoreWiring {
 
     @Produces
     @ApplicationScoped
-    JobRegistry jobRegistry(KmoddConfig config, ObjectMapper json) {
-        int retain = config.jobs().retainFinished();
+    JobJournal journal(KmoddConfig config, ObjectMapper json) {
         if ("none".equals(config.jobs().journal())) {
-            return new JobRegistry(retain);
+            return JobJournal.off(json);
         }
-        JobJournal journal = new JobJournal(Path.of(config.jobs().journal()), json, Clock.systemUTC());
-        List<JobSnapshot> earlier = journal.recover(retain);
-        JobRegistry registry = new JobRegistry(retain, journal::record);
-        registry.restore(earlier);
+        return new JobJournal(Path.of(config.jobs().journal()), json, Clock.systemUTC(),
+                config.jobs().journalMaxSize().asLongValue());
+    }
+
+    @Produces
+    @ApplicationScoped
+    JobRegistry jobRegistry(KmoddConfig config, JobJournal journal) {
+        int retain = config.jobs().retainFinished();
+        JobJournal.Recovery earlier = journal.recover(retain);
+        JobRegistry registry = new JobRegistry(retain, config.jobs().retainFor(), Clock.systemUTC(), journal::record);
+        registry.restore(earlier.jobs(), earlier.droppedUpTo());
+        journal.compactFrom(registry::retained);
         return registry;
     }
 
@@ -56,7 +63,8 @@ public class CoreWiring {
     ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer,
             ModulePolicy policy) {
         Settings settings = new Settings(config.load().timeout(), config.unload().pollInterval(),
-                config.unload().progressInterval(), config.jobs().laneCapacity());
+                config.unload().progressInterval(), config.jobs().laneCapacity(), config.jobs().maxUnfinished(),
+                config.jobs().workerThreads());
         return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), Ticker.SYSTEM, policy);
     }
 

@@ -3,7 +3,6 @@ package io.kmodd.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kmodd.kernel.ModuleName;
-import io.kmodd.testing.VirtualTicker;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,10 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** The registry keeps every unfinished job and a bounded tail of finished ones, this run's and earlier runs'. */
 class JobRegistryTest {
-    private final VirtualTicker ticker = new VirtualTicker();
-
     private Job job(String module) {
-        return new Job(ModuleName.of(module), new JobSpec.Unload(UnloadOptions.NONE), null, Clock.systemUTC(), ticker);
+        return new Job(ModuleName.of(module), new JobSpec.Unload(UnloadOptions.NONE), null, Clock.systemUTC());
     }
 
     private static JobSnapshot earlier(String id) {
@@ -39,9 +36,12 @@ class JobRegistryTest {
             done.add(j);
         }
         assertThat(r.find(waiting.id())).isPresent();
-        assertThat(r.find(done.get(0).id())).isEmpty();
-        assertThat(r.find(done.get(1).id())).isEmpty();
-        assertThat(r.find(done.get(2).id())).isPresent();
+        assertThat(r.snapshot(done.get(0).id())).isEmpty();
+        assertThat(r.snapshot(done.get(1).id())).isEmpty();
+        assertThat(r.snapshot(done.get(2).id())).isPresent();
+        // Finished jobs are kept as snapshots; only unfinished ones can still be followed live.
+        assertThat(r.find(done.get(2).id())).isEmpty();
+        assertThat(r.lookup(done.get(0).id())).isInstanceOf(JobRegistry.Gone.class);
         assertThat(r.list(s -> true)).hasSize(4);
         // Each job is journaled when it is made and when it ends.
         assertThat(journal).hasSize(1 + 2 * 5);
@@ -73,5 +73,82 @@ class JobRegistryTest {
         assertThat(r.count(JobState.QUEUED)).isEqualTo(1);
         assertThat(r.oldestSeconds(JobState.WAITING, a.createdAt().plusSeconds(7))).isEqualTo(7.0);
         assertThat(r.oldestSeconds(JobState.RUNNING, Instant.now())).isZero();
+    }
+
+    @Test
+    void finishedJobsPastTheirAgeAreDroppedAndTheirIdsAnswerGone() {
+        java.util.concurrent.atomic.AtomicReference<Instant> now =
+                new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-11-01T00:00:00Z"));
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        JobRegistry r = new JobRegistry(100, java.time.Duration.ofDays(7), clock, s -> {
+        });
+        Job old = new Job(ModuleName.of("loop"), new JobSpec.Unload(UnloadOptions.NONE), null, clock);
+        r.register(old);
+        old.end(new Outcome.Succeeded("removed", false));
+        assertThat(r.lookup(old.id())).isInstanceOf(JobRegistry.Found.class);
+        now.set(now.get().plus(java.time.Duration.ofDays(8)));
+        assertThat(r.lookup(old.id())).isInstanceOf(JobRegistry.Gone.class);
+        assertThat(r.finishedKept()).isZero();
+        // A well-formed id newer than anything dropped is simply unknown; an old random (v4) id too.
+        assertThat(r.lookup(JobIds.next(now.get()))).isInstanceOf(JobRegistry.Unknown.class);
+        assertThat(r.lookup(java.util.UUID.randomUUID().toString())).isInstanceOf(JobRegistry.Unknown.class);
+    }
+
+    @Test
+    void pagesWalkEveryJobOnceNewestFirst() {
+        JobRegistry r = new JobRegistry(1000);
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            Job j = job("m" + i);
+            r.register(j);
+            if (i % 3 == 0) {
+                j.end(new Outcome.Succeeded("ok", false));
+            }
+            made.add(j.id());
+        }
+        List<String> seen = new ArrayList<>();
+        java.util.Optional<JobSnapshot> after = java.util.Optional.empty();
+        int pages = 0;
+        while (true) {
+            JobRegistry.Page p = r.page(s -> true, after, 10);
+            pages++;
+            p.jobs().forEach(s -> seen.add(s.id()));
+            assertThat(p.jobs()).allMatch(s -> s.events() == null);
+            if (p.next().isEmpty()) {
+                break;
+            }
+            after = r.snapshot(p.next().get());
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(made).doesNotHaveDuplicates();
+        List<JobSnapshot> newestFirst = r.list(s -> true);
+        for (int i = 1; i < newestFirst.size(); i++) {
+            assertThat(newestFirst.get(i - 1).createdAt()).isAfterOrEqualTo(newestFirst.get(i).createdAt());
+        }
+    }
+
+    @Test
+    void jobIdsCarryTheirCreationTime() {
+        Instant t = Instant.parse("2026-11-27T12:34:56.789Z");
+        String id = JobIds.next(t);
+        assertThat(java.util.UUID.fromString(id).version()).isEqualTo(7);
+        assertThat(JobIds.createdAt(id)).contains(t);
+        assertThat(JobIds.createdAt("3f2b9c9c-df38-4e1b-9a3e-0123456789ab")).isEmpty();
+        assertThat(JobIds.createdAt("not-a-uuid")).isEmpty();
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kmodd.kernel.Errno;
 import io.kmodd.kernel.ModuleName;
-import io.kmodd.testing.VirtualTicker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,10 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /** A job's life on its own: states, the one outcome, cancel, and the bounded history. */
 class JobTest {
-    private final VirtualTicker ticker = new VirtualTicker();
-
     private Job job() {
-        return new Job(ModuleName.of("loop"), new JobSpec.Unload(UnloadOptions.NONE), null, Clock.systemUTC(), ticker);
+        return new Job(ModuleName.of("loop"), new JobSpec.Unload(UnloadOptions.NONE), null, Clock.systemUTC());
     }
 
     @Test
@@ -43,7 +40,30 @@ class JobTest {
         j.requestCancel();
         assertThat(j.enter(JobState.RUNNING, "calling delete_module")).isFalse();
         assertThat(j.state()).isEqualTo(JobState.WAITING);
-        assertThat(j.pause(Duration.ofHours(1).toNanos())).isTrue();
+        assertThat(j.cancelRequested()).isTrue();
+    }
+
+    @Test
+    void aCancelRunsTheWakerOfTheCurrentWaitOnce() {
+        Job j = job();
+        j.enter(JobState.WAITING, "waiting");
+        int[] woken = {0};
+        j.onCancel(() -> woken[0]++);
+        j.requestCancel();
+        assertThat(woken[0]).isEqualTo(1);
+    }
+
+    @Test
+    void stoppingEndsAWaitingJobAsInterruptedButLeavesAKernelCallAlone() {
+        Job waiting = job();
+        waiting.enter(JobState.WAITING, "waiting");
+        assertThat(waiting.interrupt()).isTrue();
+        assertThat(waiting.snapshot().error().reason()).isEqualTo(Reason.INTERRUPTED);
+        assertThat(waiting.snapshot().error().detail()).contains("was waiting").contains("GET /modules/loop");
+        Job inKernel = job();
+        inKernel.enter(JobState.RUNNING, "calling delete_module");
+        assertThat(inKernel.interrupt()).isFalse();
+        assertThat(inKernel.state()).isEqualTo(JobState.RUNNING);
     }
 
     @Test
@@ -57,14 +77,6 @@ class JobTest {
         running.enter(JobState.RUNNING, "calling delete_module");
         assertThatThrownBy(running::requestCancel).extracting(e -> ((RefusedException) e).refusal())
                 .isEqualTo(Refusal.NOT_CANCELLABLE);
-    }
-
-    @Test
-    void aPauseRunsOutOnTheTicker() throws Exception {
-        Job j = job();
-        long t0 = ticker.nanoTime();
-        assertThat(j.pause(Duration.ofSeconds(30).toNanos())).isFalse();
-        assertThat(ticker.since(t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(30));
     }
 
     @Test

@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,24 +24,35 @@ import org.junit.jupiter.api.Test;
 class LaneTest {
     private static final ModuleName LOOP = ModuleName.of("loop");
     private final VirtualTicker ticker = new VirtualTicker();
-    private final Lane lane = new Lane(LOOP, 3, new JobRunner(ticker, JobObserver.NONE));
-    private final CountDownLatch release = new CountDownLatch(1);
+    private final ExecutorService workers = Executors.newFixedThreadPool(2);
+    /** Counts jobs whose outcome the runner has applied (and whose places were given back). */
+    private final java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
+    private final Lanes lanes = new Lanes(3, 5, new JobRunner(ticker, workers, new JobObserver() {
+        @Override
+        public void finished(Operation operation, JobState outcome, Duration total, Duration waited) {
+            ended.release();
+        }
+    }));
+    private final Lane lane = lanes.of(LOOP);
+    private final CompletableFuture<Outcome> release = new CompletableFuture<>();
 
     @AfterEach
     void tearDown() {
-        release.countDown();
-        lane.shutdown();
+        release.complete(new Outcome.Succeeded("done", false));
+        workers.shutdownNow();
     }
 
+    /** Work that ends when the test releases it. */
     private JobRunner.Work held() {
-        return run -> {
-            release.await();
-            return new Outcome.Succeeded("done", false);
-        };
+        return run -> release;
     }
 
     private Lane.Submission submit(JobSpec spec) {
-        return lane.submit(spec.mergeKey(), () -> new Job(LOOP, spec, null, Clock.systemUTC(), ticker), held());
+        return submit(lane, LOOP, spec);
+    }
+
+    private Lane.Submission submit(Lane on, ModuleName module, JobSpec spec) {
+        return on.submit(spec.mergeKey(), () -> new Job(module, spec, null, Clock.systemUTC()), held());
     }
 
     private static JobSpec.Load load(Map<String, String> params) {
@@ -90,7 +103,7 @@ class LaneTest {
     @Test
     void aFinishedTailIsNotJoined() throws Exception {
         Lane.Submission a = submit(load(Map.of()));
-        release.countDown();
+        release.complete(new Outcome.Succeeded("done", false));
         a.job().completion().get(5, TimeUnit.SECONDS);
         Lane.Submission b = submit(load(Map.of()));
         assertThat(b.joined()).isFalse();
@@ -107,5 +120,46 @@ class LaneTest {
                 .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.QUEUE_FULL);
         assertThat(submit(load(Map.of("a", "3"))).joined()).isTrue();
         assertThat(lane.busy()).isTrue();
+    }
+
+    @Test
+    void allLanesTogetherRefusePastTheGlobalBoundWithOverloaded() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            submit(load(Map.of("a", "" + i)));
+        }
+        Lane other = lanes.of(ModuleName.of("xfs"));
+        submit(other, ModuleName.of("xfs"), load(Map.of("a", "1")));
+        submit(other, ModuleName.of("xfs"), load(Map.of("a", "2")));
+        assertThatThrownBy(() -> submit(other, ModuleName.of("xfs"), load(Map.of("a", "3"))))
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.OVERLOADED);
+        assertThat(lanes.unfinished()).isEqualTo(5);
+        release.complete(new Outcome.Succeeded("done", false));
+        assertThat(ended.tryAcquire(5, 5, TimeUnit.SECONDS)).isTrue();
+        assertThat(lanes.unfinished()).isZero();
+        assertThat(submit(other, ModuleName.of("xfs"), load(Map.of("a", "3"))).joined()).isFalse();
+    }
+
+    @Test
+    void jobsOfOneLaneRunOneAtATimeInOrder() throws Exception {
+        List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Outcome> first = new CompletableFuture<>();
+        Lane.Submission a = lane.submit(JobSpec.MergeKey.load(ModuleParameters.of(Map.of("n", "1"))),
+                () -> new Job(LOOP, load(Map.of("n", "1")), null, Clock.systemUTC()), run -> {
+                    order.add("first started");
+                    started.countDown();
+                    return first;
+                });
+        Lane.Submission b = lane.submit(JobSpec.MergeKey.load(ModuleParameters.of(Map.of("n", "2"))),
+                () -> new Job(LOOP, load(Map.of("n", "2")), null, Clock.systemUTC()), run -> {
+                    order.add("second started");
+                    return CompletableFuture.completedFuture(new Outcome.Succeeded("done", false));
+                });
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(b.job().state()).isEqualTo(JobState.QUEUED);
+        first.complete(new Outcome.Succeeded("done", false));
+        b.job().completion().get(5, TimeUnit.SECONDS);
+        assertThat(order).containsExactly("first started", "second started");
+        assertThat(a.job().state()).isEqualTo(JobState.SUCCEEDED);
     }
 }

@@ -33,7 +33,7 @@ class JobJournalTest {
     void unfinishedJobsComeBackInterruptedAndFinishedOnesAsTheyWere(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("state/jobs.jsonl");
         JobJournal first = new JobJournal(file, json, Clock.systemUTC());
-        assertThat(first.recover(100)).isEmpty();
+        assertThat(first.recover(100).jobs()).isEmpty();
         first.record(job("a", "queued"));
         first.record(job("b", "queued"));
         first.record(job("a", "succeeded"));
@@ -41,7 +41,7 @@ class JobJournalTest {
         // A crash mid-append leaves a torn last line.
         Files.writeString(file, "{\"id\":\"c\",\"mod", java.nio.file.StandardOpenOption.APPEND);
 
-        List<JobSnapshot> back = new JobJournal(file, json, Clock.systemUTC()).recover(100);
+        List<JobSnapshot> back = new JobJournal(file, json, Clock.systemUTC()).recover(100).jobs();
         assertThat(back).extracting(JobSnapshot::id).containsExactly("a", "b");
         assertThat(back.get(0).state()).isEqualTo("succeeded");
         JobSnapshot b = back.get(1);
@@ -72,7 +72,7 @@ class JobJournalTest {
                         + "\"error\":{\"errno\":null,\"reason\":\"dependency-failed\",\"detail\":\"dependency libcrc32c failed\"},"
                         + "\"outcome\":\"dependency libcrc32c failed\",\"alreadyLoaded\":false,\"params\":{},\"parentId\":null,"
                         + "\"events\":[]}", ""));
-        List<JobSnapshot> back = new JobJournal(file, json, Clock.systemUTC()).recover(10);
+        List<JobSnapshot> back = new JobJournal(file, json, Clock.systemUTC()).recover(10).jobs();
         assertThat(back).extracting(JobSnapshot::id).containsExactly("old1", "old2");
         assertThat(back.get(0).error().errno()).isEqualTo(Errno.EAGAIN);
         assertThat(back.get(0).error().reason()).isEqualTo(Reason.TIMEOUT);
@@ -89,12 +89,13 @@ class JobJournalTest {
         for (int i = 0; i < 5; i++) {
             j.record(job("j" + i, "succeeded"));
         }
-        assertThat(new JobJournal(file, json, Clock.systemUTC()).recover(2)).extracting(JobSnapshot::id)
+        assertThat(new JobJournal(file, json, Clock.systemUTC()).recover(2).jobs()).extracting(JobSnapshot::id)
                 .containsExactly("j3", "j4");
         Path blocked = dir.resolve("afile");
         Files.writeString(blocked, "");
         JobJournal off = new JobJournal(blocked.resolve("jobs.jsonl"), json, Clock.systemUTC());
-        assertThat(off.recover(10)).isEmpty();
+        assertThat(off.recover(10).jobs()).isEmpty();
+        assertThat(off.problem()).hasValueSatisfying(p -> assertThat(p).contains("cannot be written"));
         off.record(job("x", "queued"));
     }
 }

@@ -81,6 +81,9 @@ public final class SimulatedKernel implements Kernel {
     }
 
     /** Loads held until {@link #releaseLoads()} are counted and block inside finit_module. */
+    private final java.util.concurrent.ConcurrentHashMap<ModuleName, CountDownLatch> moduleGates =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     public void holdLoads() {
         loadGate = new CountDownLatch(1);
     }
@@ -88,6 +91,18 @@ public final class SimulatedKernel implements Kernel {
     public void releaseLoads() {
         CountDownLatch g = loadGate;
         loadGate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
+    /** Loads of {@code name} block inside finit_module until {@link #releaseLoadsOf}, as a slow init does. */
+    public void holdLoadsOf(String name) {
+        moduleGates.put(ModuleName.of(name), new CountDownLatch(1));
+    }
+
+    public void releaseLoadsOf(String name) {
+        CountDownLatch g = moduleGates.remove(ModuleName.of(name));
         if (g != null) {
             g.countDown();
         }
@@ -218,7 +233,7 @@ public final class SimulatedKernel implements Kernel {
         ModuleName name = module.name();
         finitCalls.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
         loadEntered.countDown();
-        CountDownLatch gate = loadGate;
+        CountDownLatch gate = moduleGates.getOrDefault(name, loadGate);
         if (gate != null) {
             try {
                 gate.await(30, TimeUnit.SECONDS);

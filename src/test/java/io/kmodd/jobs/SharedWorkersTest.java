@@ -1,0 +1,114 @@
+package io.kmodd.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleParameters;
+import io.kmodd.kernel.ModuleState;
+import io.kmodd.policy.ModulePolicy;
+import io.kmodd.testing.SimulatedKernel;
+import io.kmodd.testing.VirtualTicker;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lanes share a few workers and one timer: waiting removals hold no thread, a module stuck in its
+ * init does not stall other modules, the number of unfinished jobs is bounded, and stopping ends every
+ * waiting job with a recorded outcome.
+ */
+class SharedWorkersTest {
+    private static final int WORKERS = 4;
+    private final SimulatedKernel kernel = new SimulatedKernel();
+    private final VirtualTicker ticker = new VirtualTicker();
+    private final ModuleOperations ops = new ModuleOperations(kernel, new JobRegistry(5000),
+            new Settings(Duration.ofSeconds(60), Duration.ofMillis(20), Duration.ofMillis(500), 64, 400, WORKERS),
+            JobObserver.NONE, Clock.systemUTC(), ticker, ModulePolicy.ALLOW_ALL);
+
+    @AfterEach
+    void tearDown() {
+        kernel.releaseLoads();
+        ops.close();
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+
+    private List<Job> waitingRemovals(int n) throws Exception {
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            kernel.define("m" + i);
+            kernel.loadedByOther("m" + i, ModuleState.LIVE);
+            kernel.setUsers("m" + i, 1);
+            jobs.add(ops.unload(ModuleName.of("m" + i), new UnloadOptions(Duration.ofHours(1), false, false)).job());
+        }
+        for (Job j : jobs) {
+            PatientRemovalTest.waitForState(j, JobState.WAITING);
+        }
+        return jobs;
+    }
+
+    @Test
+    void threeHundredWaitingRemovalsHoldTimersNotThreads() throws Exception {
+        int before = Thread.activeCount();
+        List<Job> jobs = waitingRemovals(300);
+        assertThat(ops.workerThreads()).isLessThanOrEqualTo(WORKERS);
+        assertThat(threadsNamed("kmodd-lane-")).isZero();
+        assertThat(Thread.activeCount() - before).isLessThan(WORKERS + 4);
+        assertThat(ops.unfinished()).isEqualTo(300);
+        // They still follow their refcounts: one drops, its removal goes through.
+        kernel.setUsers("m7", 0);
+        assertThat(jobs.get(7).completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(kernel.isLoaded("m7")).isFalse();
+    }
+
+    @Test
+    void aModuleStuckInItsInitDoesNotStallOtherModules() throws Exception {
+        kernel.define("slow").define("xfs").define("loop");
+        kernel.holdLoadsOf("slow");
+        Job slow = ((ModuleOperations.Queued) ops.load(ModuleName.of("slow"), ModuleParameters.NONE)).job();
+        PatientRemovalTest.waitForState(slow, JobState.RUNNING);
+        for (String m : List.of("xfs", "loop")) {
+            Job j = ((ModuleOperations.Queued) ops.load(ModuleName.of(m), ModuleParameters.NONE)).job();
+            assertThat(j.completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        }
+        assertThat(slow.state()).isEqualTo(JobState.RUNNING);
+        kernel.releaseLoadsOf("slow");
+        assertThat(slow.completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void unfinishedJobsAreBoundedAcrossLanesAndJoinsStillWork() throws Exception {
+        List<Job> jobs = waitingRemovals(400);
+        kernel.define("xfs");
+        assertThatThrownBy(() -> ops.load(ModuleName.of("xfs"), ModuleParameters.NONE))
+                .isInstanceOf(RefusedException.class)
+                .hasMessageContaining("400 unfinished jobs")
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.OVERLOADED);
+        UnloadOptions same = new UnloadOptions(Duration.ofHours(1), false, false);
+        assertThat(ops.unload(ModuleName.of("m3"), same).job()).isSameAs(jobs.get(3));
+        ops.cancel(jobs.get(3).id());
+        jobs.get(3).completion().get(5, TimeUnit.SECONDS);
+        assertThat(ops.load(ModuleName.of("xfs"), ModuleParameters.NONE)).isInstanceOf(ModuleOperations.Queued.class);
+    }
+
+    @Test
+    void stoppingEndsEveryWaitingJobAsInterruptedAndRefusesNewOnes() throws Exception {
+        List<Job> jobs = waitingRemovals(50);
+        assertThat(ops.stop(Duration.ofSeconds(5))).isZero();
+        for (Job j : jobs) {
+            assertThat(j.completion().get(5, TimeUnit.SECONDS).state()).isEqualTo(JobState.FAILED);
+            assertThat(j.snapshot().error().reason()).isEqualTo(Reason.INTERRUPTED);
+        }
+        assertThat(kernel.isLoaded("m0")).isTrue();
+        kernel.define("xfs");
+        assertThatThrownBy(() -> ops.load(ModuleName.of("xfs"), ModuleParameters.NONE))
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.OVERLOADED);
+    }
+}
