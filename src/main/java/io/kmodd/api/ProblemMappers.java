@@ -77,6 +77,22 @@ public class ProblemMappers {
         return respond(Problem.of("http-" + status, title, status, detail));
     }
 
+    /**
+     * A body the client did not finish or that passed the size limit while streaming (chunked): the HTTP
+     * layer has answered 413 already, so nothing more is written and nothing is logged above DEBUG: a
+     * client's mistake is not kmodd's error.
+     */
+    @ServerExceptionMapper
+    public Response unreadableBody(java.io.IOException e, org.jboss.resteasy.reactive.server.spi.ServerRequestContext ctx) {
+        if (ctx.serverResponse().headWritten()) {
+            LOG.debugf("request body refused: %s", e.getMessage());
+            return Response.status(413).build();
+        }
+        LOG.debugf("request body unreadable: %s", e.getMessage());
+        return respond(Problem.of("invalid-body", "Invalid request body", 400,
+                "the request body could not be read: " + e.getMessage()));
+    }
+
     @ServerExceptionMapper
     public Response storage(java.io.UncheckedIOException e) {
         return respond(Problem.of("storage-error", "A file kmodd keeps could not be read or written", 500, e.getMessage()));

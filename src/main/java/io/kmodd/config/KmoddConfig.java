@@ -24,6 +24,19 @@ public interface KmoddConfig {
 
     PersistenceConfig persistence();
 
+    HttpConfig http();
+
+    /** Bounds on what HTTP clients can hold open; Quarkus' own quarkus.http.* settings still apply. */
+    interface HttpConfig {
+        /**
+         * How long a connection may take to send a complete request head, and how long a kept-alive
+         * connection may sit idle between requests. A request being served (a ?wait=, an SSE stream) is never
+         * cut by it.
+         */
+        @WithDefault("10s")
+        Duration headTimeout();
+    }
+
     interface PersistenceConfig {
         /** kmodd's modules-load.d drop-in: systemd-modules-load loads what it lists at boot. */
         @WithDefault("/etc/modules-load.d/kmodd.conf")
@@ -55,6 +68,13 @@ public interface KmoddConfig {
         /** Whether GET requests without a token are allowed from loopback, with the viewer role. */
         @WithDefault("false")
         boolean anonymousLoopbackReads();
+
+        /**
+         * Failed authentications (401) are logged once per source and interval, then counted: a summary line
+         * with the count follows at the end of the interval. 0s logs every one.
+         */
+        @WithDefault("60s")
+        Duration failedAuthInterval();
     }
 
     interface PolicyConfig {

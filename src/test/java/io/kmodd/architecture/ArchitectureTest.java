@@ -21,7 +21,7 @@ class ArchitectureTest {
             List.of("policy", "persistence"),
             List.of("jobs"),
             List.of("journal", "metrics", "systemd"),
-            List.of("security"),
+            List.of("security", "http"),
             List.of("health"),
             List.of("api"),
             List.of("wiring"));

@@ -10,9 +10,9 @@ import java.util.Map;
 
 /** Authentication on, with a token file of one token per role, made before Quarkus starts. */
 public class AuthProfile implements QuarkusTestProfile {
-    static final String VIEWER = "viewer-token-0123456789abcdefghij";
-    static final String OPERATOR = "operator-token-0123456789abcdefgh";
-    static final String ADMIN = "admin-token-0123456789abcdefghijk";
+    public static final String VIEWER = "viewer-token-0123456789abcdefghij";
+    public static final String OPERATOR = "operator-token-0123456789abcdefgh";
+    public static final String ADMIN = "admin-token-0123456789abcdefghijk";
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -22,7 +22,7 @@ public class AuthProfile implements QuarkusTestProfile {
                     + "\ncarol admin " + ADMIN + "\n");
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             return Map.of("kmodd.auth.enabled", "true", "kmodd.auth.tokens-file", file.toString(),
-                    "kmodd.policy.deny", "evil*,no-such-*");
+                    "kmodd.policy.deny", "evil*,no-such-*", "kmodd.auth.failed-auth-interval", "0s");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
