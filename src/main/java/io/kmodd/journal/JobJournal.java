@@ -58,6 +58,7 @@ public final class JobJournal {
     private final Clock clock;
     private final long maxBytes;
     private Supplier<List<JobSnapshot>> retained = List::of;
+    private Supplier<Instant> horizon = () -> Instant.EPOCH;
     private BufferedWriter out;
     private long size;
     private long compactedSize;
@@ -86,9 +87,18 @@ public final class JobJournal {
         return file != null;
     }
 
-    /** Where a compaction takes the jobs to keep from: the registry's retained jobs. */
-    public synchronized void compactFrom(Supplier<List<JobSnapshot>> jobs) {
+    /**
+     * Where a compaction takes the jobs to keep from (the registry's retained jobs) and the horizon of those
+     * it dropped, which the compacted file keeps in its first line so that ids from before it still answer
+     * 410 after a restart.
+     */
+    public synchronized void compactFrom(Supplier<List<JobSnapshot>> jobs, Supplier<Instant> droppedUpTo) {
         this.retained = jobs;
+        this.horizon = droppedUpTo;
+    }
+
+    /** The first line of a compacted journal: how far the retention had dropped jobs. */
+    private record Horizon(Instant horizon) {
     }
 
     /** Why the journal cannot be read or written now; empty when it works. */
@@ -127,6 +137,15 @@ public final class JobJournal {
                 if (line.isBlank()) {
                     continue;
                 }
+                if (line.startsWith("{\"horizon\"")) {
+                    try {
+                        Instant h = json.readValue(line, Horizon.class).horizon();
+                        dropped = h != null && h.isAfter(dropped) ? h : dropped;
+                    } catch (IOException e) {
+                        skipped++;
+                    }
+                    continue;
+                }
                 JobSnapshot s;
                 try {
                     s = json.readValue(line, JobSnapshot.class).withHistoryOf(JobRegistry.KEPT_EVENTS);
@@ -157,7 +176,7 @@ public final class JobJournal {
             jobs.add(s.finished() ? s : interrupted(s));
         }
         try {
-            rewrite(jobs);
+            rewrite(jobs, dropped);
         } catch (IOException e) {
             fail("cannot be written (" + e.getMessage() + "); jobs will not survive a restart until it can");
         }
@@ -177,11 +196,15 @@ public final class JobJournal {
     }
 
     /** Replaces the file with {@code jobs}, atomically, and reopens it for appends. */
-    private void rewrite(List<JobSnapshot> jobs) throws IOException {
+    private void rewrite(List<JobSnapshot> jobs, Instant droppedUpTo) throws IOException {
         closeQuietly();
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            if (droppedUpTo.isAfter(Instant.EPOCH)) {
+                w.write(json.writeValueAsString(new Horizon(droppedUpTo)));
+                w.newLine();
+            }
             for (JobSnapshot s : jobs) {
                 w.write(json.writeValueAsString(s));
                 w.newLine();
@@ -213,7 +236,7 @@ public final class JobJournal {
             out.flush();
             size += line.length() + 1L;
             if (size > maxBytes && size > 2 * compactedSize) {
-                rewrite(retained.get());
+                rewrite(retained.get(), horizon.get());
                 compactions++;
             }
         } catch (IOException e) {

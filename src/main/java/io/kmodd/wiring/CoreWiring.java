@@ -15,6 +15,8 @@ import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.linux.LinuxKernel;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import java.nio.file.Path;
@@ -54,7 +56,7 @@ public class CoreWiring {
         JobJournal.Recovery earlier = journal.recover(retain);
         JobRegistry registry = new JobRegistry(retain, config.jobs().retainFor(), Clock.systemUTC(), journal::record);
         registry.restore(earlier.jobs(), earlier.droppedUpTo());
-        journal.compactFrom(registry::retained);
+        journal.compactFrom(registry::retained, registry::horizon);
         return registry;
     }
 
@@ -86,6 +88,14 @@ public class CoreWiring {
                     .warnf("cannot create kmodd's drop-ins (%s); persistence will report why when used", e.getMessage());
         }
         return store;
+    }
+
+    /**
+     * Reads the journal back at start-up, not at the first request: a large one then delays readiness,
+     * which is where the time belongs, instead of a caller's first GET /jobs.
+     */
+    void recoverAtStart(@Observes StartupEvent start, JobRegistry registry, ModuleOperations operations) {
+        registry.horizon();
     }
 
     void close(@Disposes ModuleOperations operations) {

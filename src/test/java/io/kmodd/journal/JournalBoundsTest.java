@@ -51,7 +51,7 @@ class JournalBoundsTest {
         JobJournal journal = new JobJournal(file, JSON, Clock.systemUTC(), max);
         journal.recover(100);
         Deque<JobSnapshot> kept = new ArrayDeque<>();
-        journal.compactFrom(() -> List.copyOf(kept));
+        journal.compactFrom(() -> List.copyOf(kept), () -> Instant.EPOCH);
         long largest = 0;
         for (int i = 0; i < 5000; i++) {
             JobSnapshot s = job("job-" + i, "succeeded", 5);
@@ -111,6 +111,11 @@ class JournalBoundsTest {
         Instant newestDropped = written.subList(0, 15).stream().map(JobSnapshot::createdAt).max(Instant::compareTo)
                 .orElseThrow();
         assertThat(r.droppedUpTo()).isEqualTo(newestDropped);
+        // The compacted file keeps that horizon, so the next start knows it too, though it drops nothing.
+        assertThat(Files.readAllLines(file).get(0)).startsWith("{\"horizon\"");
+        JobJournal.Recovery again = new JobJournal(file, JSON, Clock.systemUTC()).recover(5);
+        assertThat(again.jobs()).hasSize(5);
+        assertThat(again.droppedUpTo()).isEqualTo(newestDropped);
     }
 
     @Test
