@@ -14,11 +14,17 @@ if [ ! -s "$out/BENCHMARKS.md" ]; then
     echo "benchmark: no report; see $out/bench.log and $out/console.log" >&2
     exit 1
 fi
+# The flood benchmark (deploy/dev/flood-benchmark.sh) is run apart, on the host; its section is kept.
+floods=$(sed -n '/^## Floods/,$p' BENCHMARKS.md)
 {
     cat "$out/BENCHMARKS.md"
     echo "## How to rerun"
     echo
     echo '`deploy/dev/benchmark.sh` (after `sudo deploy/dev/setup-debian.sh`): it packages kmodd, boots the guest,'
     echo 'runs `src/test/guest/bench.py` inside it next to the daemon, and rewrites this file.'
+    if [ -n "$floods" ]; then
+        echo
+        printf '%s\n' "$floods"
+    fi
 } > BENCHMARKS.md
 echo "benchmark: wrote BENCHMARKS.md"
