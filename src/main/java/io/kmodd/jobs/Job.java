@@ -227,8 +227,8 @@ public final class Job {
             cancelRequested = true;
             wake = waker;
         }
-        end(new Outcome.Failed(Reason.INTERRUPTED, "kmodd stopped while this job was " + state().wireName()
-                + "; it did not finish. The module is as the kernel says: see GET /modules/" + module));
+        end(new Outcome.Failed(Reason.INTERRUPTED, "kmodd is stopping; this job was " + state().wireName()
+                + " and did not finish. The module is as the kernel says: see GET /modules/" + module));
         wake.run();
         return true;
     }

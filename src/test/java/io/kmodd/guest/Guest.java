@@ -133,8 +133,23 @@ public final class Guest implements AutoCloseable {
 
     /** Kills kmodd with SIGKILL, as a crash would, and starts it again. */
     public void restartKmodd() throws Exception {
+        restartKmodd("-9");
+    }
+
+    /**
+     * Stops kmodd with SIGTERM, as systemctl stop does, and starts it again; returns the seconds it took to
+     * exit.
+     */
+    public double stopAndStartKmodd() throws Exception {
+        String took = run("t0=$(date +%s%N); pkill -TERM -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null;"
+                + " do sleep 0.1; done; echo $(( ($(date +%s%N) - t0) / 1000000 ))");
+        restartKmodd("-0");
+        return Long.parseLong(took.strip()) / 1000.0;
+    }
+
+    private void restartKmodd(String signal) throws Exception {
         Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
-        run("pkill -9 -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null; do sleep 0.1; done; sh "
+        run("pkill " + signal + " -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null; do sleep 0.1; done; sh "
                 + project.resolve("src/test/guest/start-kmodd.sh"));
         awaitUp(Duration.ofMinutes(3));
     }

@@ -351,6 +351,17 @@ class GuestKernelIT {
         given().get("/jobs/" + id + "/events").then().statusCode(200).body(containsString("interrupted"));
         given().delete("/jobs/" + id).then().statusCode(409);
         assertThat(loaded("loop")).isTrue();
+        // systemctl stop: SIGTERM ends the waiting removal itself, as interrupted, and kmodd exits at once.
+        String second = startUnload("loop", "timeout=5m");
+        awaitState(second, "waiting");
+        double stopSeconds = guest.stopAndStartKmodd();
+        assertThat(stopSeconds).isLessThan(30);
+        JsonPath stopped = given().get("/jobs/" + second).then().statusCode(200).extract().jsonPath();
+        assertThat(stopped.getString("state")).isEqualTo("failed");
+        assertThat(stopped.getString("error.reason")).isEqualTo("interrupted");
+        // Recorded by the stopping daemon itself, not guessed at the next start.
+        assertThat(stopped.getString("error.detail")).contains("kmodd is stopping; this job was waiting");
+        assertThat(loaded("loop")).isTrue();
         guest.run("kill $(cat /tmp/holder2)");
         assertThat(awaitJob(startUnload("loop", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
                 .isEqualTo("succeeded");
