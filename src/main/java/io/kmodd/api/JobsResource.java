@@ -84,10 +84,10 @@ public class JobsResource {
             filter = filter.and(s -> s.state().equals(st.wireName()));
         }
         int n = limit(limit);
-        Optional<JobSnapshot> cursor = Optional.empty();
+        Optional<JobRegistry.Cursor> cursor = Optional.empty();
         if (after != null) {
             checkId(after);
-            cursor = Optional.of(registry.snapshot(after).orElseThrow(() -> new IllegalArgumentException(
+            cursor = Optional.of(JobRegistry.Cursor.after(after, registry).orElseThrow(() -> new IllegalArgumentException(
                     "after=" + after + " is not a job kmodd keeps; start again from the first page")));
         }
         JobRegistry.Page page = registry.page(filter, cursor, n);

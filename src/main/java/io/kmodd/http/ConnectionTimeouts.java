@@ -27,9 +27,13 @@ import java.util.concurrent.TimeUnit;
 public class ConnectionTimeouts implements HttpServerOptionsCustomizer {
     private static final String IDLE = "idle";
     private final long headMillis;
+    private final long idleMillis;
 
     public ConnectionTimeouts(KmoddConfig config) {
         this.headMillis = config.http().headTimeout().toMillis();
+        this.idleMillis = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("quarkus.http.idle-timeout", java.time.Duration.class)
+                .orElse(java.time.Duration.ofMinutes(30)).toMillis();
     }
 
     @Override
@@ -53,28 +57,31 @@ public class ConnectionTimeouts implements HttpServerOptionsCustomizer {
 
     /** Ahead of every route: the head is complete, so the idle timers step aside until the answer is sent. */
     void route(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE + 1).handler(ConnectionTimeouts::whileServing);
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::whileServing);
     }
 
-    private static void whileServing(RoutingContext ctx) {
+    private void whileServing(RoutingContext ctx) {
         if (ctx.request().version() != HttpVersion.HTTP_2 && ctx.request().connection() instanceof ConnectionBase c) {
             Channel ch = c.channel();
-            if (ch.pipeline().get(IDLE) instanceof IdleStateHandler idle) {
-                long read = idle.getReaderIdleTimeInMillis();
-                long write = idle.getWriterIdleTimeInMillis();
-                long all = idle.getAllIdleTimeInMillis();
-                swap(ch, 0, 0, 0);
-                ctx.addBodyEndHandler(v -> swap(ch, read, write, all));
-            }
+            swap(ch, 0, 0);
+            // Back to the configured timers, not to whatever the pipeline held (a pipelined request may
+            // have swapped it meanwhile).
+            ctx.addBodyEndHandler(v -> swap(ch, headMillis, idleMillis));
+            ctx.addEndHandler(v -> swap(ch, headMillis, idleMillis));
         }
         ctx.next();
     }
 
-    private static void swap(Channel ch, long read, long write, long all) {
-        ch.eventLoop().execute(() -> {
+    private static void swap(Channel ch, long read, long all) {
+        Runnable r = () -> {
             if (ch.isActive() && ch.pipeline().get(IDLE) != null) {
-                ch.pipeline().replace(IDLE, IDLE, new IdleStateHandler(read, write, all, TimeUnit.MILLISECONDS));
+                ch.pipeline().replace(IDLE, IDLE, new IdleStateHandler(read, 0, all, TimeUnit.MILLISECONDS));
             }
-        });
+        };
+        if (ch.eventLoop().inEventLoop()) {
+            r.run();
+        } else {
+            ch.eventLoop().execute(r);
+        }
     }
 }

@@ -39,6 +39,7 @@ public final class Job {
     private String outcome;
     private boolean alreadyLoaded;
     private boolean cancelRequested;
+    private boolean stopping;
     private Runnable waker = () -> {
     };
     private long seq;
@@ -114,7 +115,7 @@ public final class Job {
      * before each step so that a cancel and a kernel call never overlap. False when the job must stop.
      */
     synchronized boolean enter(JobState next, String message) {
-        if (state.finished() || cancelRequested) {
+        if (state.finished() || cancelRequested || stopping) {
             return false;
         }
         if (state != next) {
@@ -201,12 +202,24 @@ public final class Job {
         if (queued) {
             end(new Outcome.Cancelled("cancelled before it started; " + module + " is as it was"));
         } else {
+            // Ends the current wait now, on this thread: its outcome is applied without queueing for a worker.
             wake.run();
         }
     }
 
     synchronized boolean cancelRequested() {
         return cancelRequested;
+    }
+
+    /** kmodd is stopping: the job must end as interrupted at its next step. */
+    synchronized boolean stopping() {
+        return stopping;
+    }
+
+    /** The outcome of a job that kmodd's stop caught between steps. */
+    Outcome interrupted() {
+        return new Outcome.Failed(Reason.INTERRUPTED, "kmodd is stopping; this job was " + state().wireName()
+                + " and did not finish. The module is as the kernel says: see GET /modules/" + module);
     }
 
     /** Sets what a cancel runs to end the job's current wait at once. */
@@ -221,14 +234,14 @@ public final class Job {
     boolean interrupt() {
         Runnable wake;
         synchronized (this) {
+            // Whatever its state, it takes no further step: a kernel call in flight finishes, nothing more.
+            stopping = true;
             if (state == JobState.RUNNING) {
                 return false;
             }
-            cancelRequested = true;
             wake = waker;
         }
-        end(new Outcome.Failed(Reason.INTERRUPTED, "kmodd is stopping; this job was " + state().wireName()
-                + " and did not finish. The module is as the kernel says: see GET /modules/" + module));
+        end(interrupted());
         wake.run();
         return true;
     }

@@ -153,16 +153,33 @@ public final class JobRegistry {
     private static final Comparator<JobSnapshot> NEWEST_FIRST = Comparator.comparing(JobSnapshot::createdAt)
             .thenComparing(JobSnapshot::id).reversed();
 
+    /** Where a page starts: after the job made at {@code createdAt} with {@code id}, newest first. */
+    public record Cursor(Instant createdAt, String id) {
+        /**
+         * The cursor for job {@code id}: from the job if kept, else from the time in its id, so that a walk
+         * goes on when the job it stopped at has been dropped meanwhile; empty for an id that says no time.
+         */
+        public static Optional<Cursor> after(String id, JobRegistry registry) {
+            return registry.snapshot(id).map(s -> new Cursor(s.createdAt(), s.id()))
+                    .or(() -> JobIds.createdAt(id).map(t -> new Cursor(t, id)));
+        }
+    }
+
+    private static boolean isAfter(JobSnapshot s, Cursor c) {
+        int byTime = s.createdAt().compareTo(c.createdAt());
+        return byTime < 0 || byTime == 0 && s.id().compareTo(c.id()) < 0;
+    }
+
     /**
-     * At most {@code limit} jobs matching {@code filter}, newest first, starting after the job
-     * {@code after} (the last one of the previous page) when given.
+     * At most {@code limit} jobs matching {@code filter}, newest first, starting after {@code after} (the last
+     * job of the previous page) when given.
      */
-    public Page page(Predicate<JobSnapshot> filter, Optional<JobSnapshot> after, int limit) {
+    public Page page(Predicate<JobSnapshot> filter, Optional<Cursor> after, int limit) {
         trim();
         List<JobSnapshot> all = Stream.concat(live.values().stream().map(Job::snapshot), finished.values().stream())
                 .map(JobSnapshot::withoutEvents)
                 .filter(filter)
-                .filter(s -> after.map(a -> NEWEST_FIRST.compare(s, a) > 0).orElse(true))
+                .filter(s -> after.map(c -> isAfter(s, c)).orElse(true))
                 .sorted(NEWEST_FIRST)
                 .limit(limit + 1L)
                 .toList();

@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * One execution of a job: the steps a runner takes (enter a state, record an event, wait) and the time
  * they take. Waiting is one primitive, {@link #until}: check a condition on a worker thread, and while it
  * does not hold and the deadline has not passed, arm a timer for the next check. A waiting job therefore
- * holds a timer entry, never a thread, and a cancel ends the wait at once. Steps run one at a time (each
+ * holds a timer entry, never a thread, and a cancel ends the wait at once, on the cancelling thread. Steps
+ * run one at a time (each
  * stage of a run is handed to the next through the executor or a future, which orders their memory
  * effects), so a run needs no lock of its own.
  */
@@ -70,7 +71,7 @@ final class JobRun {
     /** Moves the job to {@code state}, or ends the run as cancelled with {@code onCancel}'s message. */
     void enter(JobState state, String message, Supplier<String> onCancel) {
         if (!job.enter(state, message)) {
-            throw new JobEnded(new Outcome.Cancelled(onCancel.get()));
+            throw new JobEnded(job.stopping() ? job.interrupted() : new Outcome.Cancelled(onCancel.get()));
         }
     }
 
@@ -90,7 +91,7 @@ final class JobRun {
      */
     <T> CompletableFuture<Optional<T>> until(Poll<T> poll, long deadline, Duration interval, Supplier<String> onCancel) {
         Wait<T> wait = new Wait<>(poll, deadline, interval.toNanos(), onCancel);
-        job.onCancel(() -> execute(wait::cancelled));
+        job.onCancel(wait::cancelled);
         wait.check();
         return wait.result.whenComplete((v, t) -> job.onCancel(() -> {
         }));
@@ -155,7 +156,8 @@ final class JobRun {
 
         void cancelled() {
             timer.run();
-            result.completeExceptionally(new JobEnded(new Outcome.Cancelled(onCancel.get())));
+            result.completeExceptionally(new JobEnded(job.stopping() ? job.interrupted()
+                    : new Outcome.Cancelled(onCancel.get())));
         }
     }
 }

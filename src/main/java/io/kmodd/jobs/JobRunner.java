@@ -21,6 +21,7 @@ final class JobRunner {
     private final Ticker ticker;
     private final Executor workers;
     private final JobObserver observer;
+    private volatile boolean stopping;
 
     JobRunner(Ticker ticker, Executor workers, JobObserver observer) {
         this.ticker = ticker;
@@ -28,8 +29,21 @@ final class JobRunner {
         this.observer = observer;
     }
 
+    /** From now on a job whose turn comes is ended as interrupted instead of started. */
+    void stop() {
+        stopping = true;
+    }
+
+    /** A job that ended before its turn came (cancelled while queued): the observer hears of it all the same. */
+    void notStarted(Job job) {
+        observer.finished(job.operation(), job.state(), Duration.ZERO, Duration.ZERO);
+    }
+
     /** Runs the job; the returned future completes once its outcome has been applied. */
     CompletableFuture<Void> start(Job job, Work work) {
+        if (stopping && !job.isFinished()) {
+            job.interrupt();
+        }
         if (job.isFinished()) {
             // Cancelled while it was queued.
             observer.finished(job.operation(), job.state(), Duration.ZERO, Duration.ZERO);

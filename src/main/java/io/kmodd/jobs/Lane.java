@@ -69,7 +69,7 @@ final class Lane {
         }
         tail = job;
         unfinished++;
-        job.completion().whenComplete((j, t) -> released());
+        job.completion().whenComplete((j, t) -> released(j));
         queue.add(new Pending(job, work));
         if (!running) {
             startNext();
@@ -98,10 +98,16 @@ final class Lane {
         return unfinished > 0;
     }
 
-    private void released() {
+    private void released(Job job) {
+        boolean neverStarted;
         synchronized (this) {
             unfinished--;
+            // A job cancelled while queued leaves the queue now, not when its turn would have come.
+            neverStarted = queue.removeIf(p -> p.job() == job);
         }
         admittance.release();
+        if (neverStarted) {
+            runner.notStarted(job);
+        }
     }
 }

@@ -60,6 +60,7 @@ final class Lanes implements Lane.Admittance {
     /** From now on every new job is refused with {@code why}; joins of unfinished jobs still work. */
     void stop(String why) {
         stopping = why;
+        runner.stop();
     }
 
     int unfinished() {

@@ -154,6 +154,11 @@ public final class JobJournal {
                     skipped++;
                     continue;
                 }
+                if (s.id() == null || s.createdAt() == null || s.state() == null || s.module() == null) {
+                    // Parseable, but not a job record of kmodd's.
+                    skipped++;
+                    continue;
+                }
                 last.remove(s.id());
                 last.put(s.id(), s);
                 if (last.size() > keep) {
@@ -239,8 +244,8 @@ public final class JobJournal {
                 rewrite(retained.get(), horizon.get());
                 compactions++;
             }
-        } catch (IOException e) {
-            fail("cannot be written (" + e.getMessage() + "); jobs will not survive a restart until it can");
+        } catch (IOException | RuntimeException e) {
+            fail("cannot be written (" + e + "); jobs will not survive a restart until it can");
         }
     }
 

@@ -63,6 +63,8 @@ public class AuditLog {
         router.route().order(Integer.MIN_VALUE).handler(ctx -> {
             if (WRITES.contains(ctx.request().method().name())) {
                 ctx.addBodyEndHandler(v -> ended(ctx));
+                // A client that hangs up before its answer (a ?wait= it gave up on) is recorded too.
+                ctx.addEndHandler(ar -> ended(ctx));
             }
             ctx.next();
         });
@@ -72,7 +74,7 @@ public class AuditLog {
         if (flusher >= 0) {
             vertx.cancelTimer(flusher);
         }
-        failed.flush();
+        failed.flushAll();
     }
 
     /** What the REST layer knows of a write's answer (caller, job, module, errno), for the record. */
@@ -104,9 +106,13 @@ public class AuditLog {
         if (ctx.get(WRITTEN) != null) {
             return;
         }
+        ctx.put(WRITTEN, Boolean.TRUE);
         Map<String, Object> r = base(ctx);
         int status = ctx.response().getStatusCode();
         r.put("status", status);
+        if (!ctx.response().ended()) {
+            r.put("clientGone", true);
+        }
         Map<String, Object> facts = ctx.get(FACTS);
         if (facts != null) {
             r.putAll(facts);

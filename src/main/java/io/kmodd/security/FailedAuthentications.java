@@ -72,12 +72,25 @@ final class FailedAuthentications {
         out.forEach(log);
     }
 
+    /** Writes the summaries of every interval, ended or not (kmodd is stopping). */
+    void flushAll() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        synchronized (this) {
+            close(out, true);
+        }
+        out.forEach(log);
+    }
+
     private void closeExpired(List<Map<String, Object>> out) {
+        close(out, false);
+    }
+
+    private void close(List<Map<String, Object>> out, boolean all) {
         Instant now = clock.instant();
         for (Iterator<Map.Entry<String, Window>> it = windows.entrySet().iterator(); it.hasNext();) {
             Map.Entry<String, Window> e = it.next();
             Window w = e.getValue();
-            if (Duration.between(w.start, now).compareTo(interval) < 0) {
+            if (!all && Duration.between(w.start, now).compareTo(interval) < 0) {
                 continue;
             }
             it.remove();

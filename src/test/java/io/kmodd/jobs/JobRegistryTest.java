@@ -122,7 +122,7 @@ class JobRegistryTest {
             made.add(j.id());
         }
         List<String> seen = new ArrayList<>();
-        java.util.Optional<JobSnapshot> after = java.util.Optional.empty();
+        java.util.Optional<JobRegistry.Cursor> after = java.util.Optional.empty();
         int pages = 0;
         while (true) {
             JobRegistry.Page p = r.page(s -> true, after, 10);
@@ -132,7 +132,7 @@ class JobRegistryTest {
             if (p.next().isEmpty()) {
                 break;
             }
-            after = r.snapshot(p.next().get());
+            after = JobRegistry.Cursor.after(p.next().get(), r);
         }
         assertThat(pages).isEqualTo(3);
         assertThat(seen).containsExactlyInAnyOrderElementsOf(made).doesNotHaveDuplicates();

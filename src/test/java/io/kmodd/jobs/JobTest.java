@@ -64,6 +64,10 @@ class JobTest {
         inKernel.enter(JobState.RUNNING, "calling delete_module");
         assertThat(inKernel.interrupt()).isFalse();
         assertThat(inKernel.state()).isEqualTo(JobState.RUNNING);
+        // Back from the kernel, it takes no further step: its next step ends it as interrupted.
+        assertThat(inKernel.enter(JobState.WAITING, "the kernel refused with EAGAIN; retrying")).isFalse();
+        assertThat(inKernel.stopping()).isTrue();
+        assertThat(inKernel.interrupted().state()).isEqualTo(JobState.FAILED);
     }
 
     @Test

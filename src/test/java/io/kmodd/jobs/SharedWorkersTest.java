@@ -84,6 +84,43 @@ class SharedWorkersTest {
     }
 
     @Test
+    void aCancelIsAppliedAtOnceEvenWhileEveryWorkerIsInsideAModulesInit() throws Exception {
+        Job waiting = waitingRemovals(1).get(0);
+        List<Job> slow = new ArrayList<>();
+        for (int i = 0; i < WORKERS; i++) {
+            kernel.define("slow" + i);
+            kernel.holdLoadsOf("slow" + i);
+            slow.add(((ModuleOperations.Queued) ops.load(ModuleName.of("slow" + i), ModuleParameters.NONE)).job());
+        }
+        for (Job j : slow) {
+            PatientRemovalTest.waitForState(j, JobState.RUNNING);
+        }
+        ops.cancel(waiting.id());
+        assertThat(waiting.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(kernel.isLoaded("m0")).isTrue();
+        for (int i = 0; i < WORKERS; i++) {
+            kernel.releaseLoadsOf("slow" + i);
+        }
+        for (Job j : slow) {
+            assertThat(j.completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        }
+    }
+
+    @Test
+    void jobsCancelledWhileQueuedLeaveTheirLaneAtOnce() throws Exception {
+        List<Job> jobs = waitingRemovals(1);
+        for (int i = 0; i < 500; i++) {
+            Job queued = ((ModuleOperations.Queued) ops.load(ModuleName.of("m0"),
+                    ModuleParameters.of(java.util.Map.of("n", Integer.toString(i))))).job();
+            assertThat(queued.state()).isEqualTo(JobState.QUEUED);
+            ops.cancel(queued.id());
+        }
+        // Each cancel gave its place back at once: the lane of 64 took 500 of them, and one job is left.
+        assertThat(ops.unfinished()).isEqualTo(1);
+        ops.cancel(jobs.get(0).id());
+    }
+
+    @Test
     void unfinishedJobsAreBoundedAcrossLanesAndJoinsStillWork() throws Exception {
         List<Job> jobs = waitingRemovals(400);
         kernel.define("xfs");

@@ -83,12 +83,16 @@ class JournalBoundsTest {
             w.newLine();
             w.write("{\"id\":\"" + "x".repeat(JobJournal.MAX_LINE + 10) + "\"}");
             w.newLine();
+            w.write("{\"foo\":1}");
+            w.newLine();
+            w.write("{\"id\":\"no-time\",\"module\":\"loop\",\"state\":\"succeeded\"}");
+            w.newLine();
             w.write(JSON.writeValueAsString(job("after", "succeeded", 3)));
             w.newLine();
         }
         JobJournal.Recovery r = new JobJournal(file, JSON, Clock.systemUTC()).recover(10);
         assertThat(r.jobs()).extracting(JobSnapshot::id).containsExactly("long-history", "after");
-        assertThat(r.skippedLines()).isEqualTo(1);
+        assertThat(r.skippedLines()).isEqualTo(3);
         List<JobEvent> events = r.jobs().get(0).events();
         assertThat(events).hasSize(JobRegistry.KEPT_EVENTS);
         assertThat(events.get(0).seq()).isEqualTo(1);

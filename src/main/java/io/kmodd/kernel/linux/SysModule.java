@@ -59,13 +59,17 @@ final class SysModule {
         private final Path file;
         private final ByteBuffer buf = ByteBuffer.allocate(32);
         private FileChannel channel;
+        private boolean closed;
 
         SysfsRefcount(Path file) {
             this.file = file;
         }
 
         @Override
-        public OptionalInt read() {
+        public synchronized OptionalInt read() {
+            if (closed) {
+                return OptionalInt.empty();
+            }
             try {
                 if (channel == null) {
                     channel = FileChannel.open(file, StandardOpenOption.READ);
@@ -78,13 +82,18 @@ final class SysModule {
                 return OptionalInt.of(Integer.parseInt(new String(buf.array(), 0, n, StandardCharsets.US_ASCII).strip()));
             } catch (IOException | NumberFormatException e) {
                 // The module went away (its sysfs directory is gone) or the file is unreadable.
-                close();
+                release();
                 return OptionalInt.empty();
             }
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
+            closed = true;
+            release();
+        }
+
+        private void release() {
             if (channel != null) {
                 try {
                     channel.close();
