@@ -65,8 +65,11 @@ class PatientRemovalTest {
     @Test
     void refcountDroppingMidWaitIsFollowedByRemoval() throws Exception {
         kernel.setUsers("loop", 1);
+        Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job();
+        waitForState(job, JobState.WAITING);
+        // Virtual time runs from one timer to the next: the drop is due 200 ms into the wait.
         later(200, () -> kernel.setUsers("loop", 0));
-        Job job = unload("loop", within(Duration.ofSeconds(5)));
+        job = job.completion().get(10, TimeUnit.SECONDS);
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.isLoaded("loop")).isFalse();
         JobSnapshot s = job.snapshot();
@@ -177,8 +180,10 @@ class PatientRemovalTest {
     @Test
     void removalByAnotherPartyDuringTheWaitSucceedsAndSaysSo() throws Exception {
         kernel.setUsers("loop", 1);
+        Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job();
+        waitForState(job, JobState.WAITING);
         later(100, () -> kernel.removedByOther("loop"));
-        Job job = unload("loop", within(Duration.ofSeconds(5)));
+        job = job.completion().get(10, TimeUnit.SECONDS);
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().outcome()).contains("removed by another party");
     }
