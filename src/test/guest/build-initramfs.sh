@@ -1,6 +1,8 @@
 #!/bin/sh
-# Builds the guest's initramfs: busybox-static, the guest kernel's own virtio, 9p and virtio-net modules,
-# and an init that mounts this machine's root read-only over 9p and chroots into it. No disk image.
+# Builds the guest's initramfs: busybox-static, the guest kernel's own virtio, 9p and virtio-net modules
+# (decompressed, since busybox's insmod loads only plain .ko; those the kernel has built in, or folded into
+# another module, as 6.12 did with fscache, are skipped), and an init that mounts this machine's root
+# read-only over 9p and chroots into it. No disk image.
 # Usage: build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz
 set -eu
 kver=$1
@@ -13,17 +15,28 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/proc" "$work/sys" "$work/dev" "$work/host" "$work/modules"
 cp "$bb" "$work/bin/busybox"
-order=""
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet 9pnet_virtio netfs \
-         fscache 9p failover net_failover virtio_net; do
-    f=$(modinfo -k "$kver" -n "$m")
+order=" "
+# Adds a module after its own dependencies (the kernel's list, modinfo -F depends), once; built-in or absent
+# ones are skipped, so the order follows whichever kernel is chosen.
+add() {
+    local f d
+    case "$order" in *" $1 "*) return 0 ;; esac
+    f=$(modinfo -k "$kver" -n "$1" 2>/dev/null) || return 0
+    [ "$f" = "(builtin)" ] && return 0
+    for d in $(modinfo -k "$kver" -F depends "$1" | tr ',' ' '); do
+        add "$d"
+    done
     case "$f" in
-        *.ko) cp "$f" "$work/modules/$m.ko" ;;
-        *.ko.xz) xz -dc "$f" > "$work/modules/$m.ko" ;;
-        *.ko.zst) zstd -qdc "$f" > "$work/modules/$m.ko" ;;
+        *.ko) cp "$f" "$work/modules/$1.ko" ;;
+        *.ko.xz) xz -dc "$f" > "$work/modules/$1.ko" ;;
+        *.ko.zst) zstd -qdc "$f" > "$work/modules/$1.ko" ;;
         *) echo "cannot use module file $f" >&2; exit 1 ;;
     esac
-    order="$order $m"
+    order="$order$1 "
+}
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet 9pnet_virtio netfs \
+         fscache 9p failover net_failover virtio_net; do
+    add "$m"
 done
 echo "$order" > "$work/modules/order"
 cp "$here/init" "$work/init"

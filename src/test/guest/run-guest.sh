@@ -1,20 +1,25 @@
 #!/bin/sh
-# Boots a throwaway QEMU guest (TCG: KVM hangs on the build machines) running the newest installed Debian
-# kernel, with this machine's root shared read-only over 9p and kmodd started from the packaged build.
-# Only QEMU's user-mode network, restricted, with forwards bound to 127.0.0.1.
-# Usage: run-guest.sh test|try KMODD_PORT AGENT_PORT OUT_DIR   (AGENT_PORT 0: no agent forward)
+# Boots a throwaway QEMU guest (TCG: KVM hangs on the build machines) running the installed Debian kernel
+# of the series asked for (never "the newest": every target names its kernel), with this machine's root
+# shared read-only over 9p and kmodd started from the packaged build. Only QEMU's user-mode network,
+# restricted, with forwards bound to 127.0.0.1.
+# Usage: run-guest.sh test|try|bench KMODD_PORT AGENT_PORT OUT_DIR [SERIES]
+#   AGENT_PORT 0: no agent forward; SERIES: the kernel series, 6.1 (default) or 6.12
 set -eu
 mode=$1
 kport=$2
 aport=$3
 out=$4
+series=${5:-6.1}
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../../.." && pwd)
 missing=""
 command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86"
 command -v busybox >/dev/null || missing="$missing busybox-static"
-kver=$(ls /lib/modules 2>/dev/null | sort -V | while read -r v; do [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
-[ -n "$kver" ] || missing="$missing linux-image-amd64"
+# The highest patch level of the series (6.1 -> 6.1.0-56-amd64, 6.12 -> 6.12.117+deb12-amd64).
+kver=$(ls /lib/modules 2>/dev/null | grep -E "^${series}[.-]" | sort -V | while read -r v; do
+    [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
+[ -n "$kver" ] || missing="$missing linux-image-$series(-amd64)"
 if [ -n "$missing" ]; then
     echo "run-guest: missing:$missing. Install them with: sudo deploy/dev/setup-debian.sh" >&2
     exit 2

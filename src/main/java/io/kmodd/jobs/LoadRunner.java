@@ -154,10 +154,10 @@ final class LoadRunner {
         String args = spec.parameters().toKernelArgs(target.options());
         run.enter(JobState.RUNNING, "calling finit_module for " + name, () -> "cancelled; " + name + " was not loaded");
         try {
-            kernel.load(target, args);
-            observer.kernelCall(KernelCall.FINIT_MODULE, null);
-            run.event(EventType.ATTEMPT, "finit_module " + name + ": OK",
-                    Map.of("call", KernelCall.FINIT_MODULE.syscall(), "errno", "OK", "attempt", attempt));
+            KernelCall call = kernel.load(target, args);
+            observer.kernelCall(call, null);
+            run.event(EventType.ATTEMPT, call.syscall() + " " + name + ": OK",
+                    Map.of("call", call.syscall(), "errno", "OK", "attempt", attempt));
             return done(new Outcome.Succeeded("loaded " + name + (args.isEmpty() ? "" : " with " + args), false));
         } catch (KernelException e) {
             observer.kernelCall(e.call(), e.errno());

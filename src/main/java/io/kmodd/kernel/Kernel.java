@@ -34,8 +34,12 @@ public interface Kernel {
      */
     List<ResolvedModule> resolve(String nameOrAlias) throws ResolutionException;
 
-    /** finit_module(2) on the module's file with the given argument string. */
-    void load(ResolvedModule module, String args) throws KernelException;
+    /**
+     * Loads the module's file with the given argument string: finit_module(2) on the file (compressed or not,
+     * when the kernel decompresses it), or init_module(2) on an image decompressed in user space. Returns the
+     * call that loaded it.
+     */
+    KernelCall load(ResolvedModule module, String args) throws KernelException;
 
     /** delete_module(2) with O_NONBLOCK, and O_TRUNC when forced. */
     void unload(ModuleName name, boolean force) throws KernelException;

@@ -45,7 +45,7 @@ public class KmoddMetrics implements JobObserver {
                 .baseUnit("seconds")
                 .register(registry);
         // Pre-register the common series so a scrape shows zeros rather than nothing.
-        for (KernelCall call : new KernelCall[] {KernelCall.FINIT_MODULE, KernelCall.DELETE_MODULE}) {
+        for (KernelCall call : new KernelCall[] {KernelCall.FINIT_MODULE, KernelCall.INIT_MODULE, KernelCall.DELETE_MODULE}) {
             kernelCallCounter(call, null);
         }
         for (Operation op : Operation.values()) {

@@ -30,15 +30,18 @@ public final class Guest implements AutoCloseable {
         this.agentPort = agentPort;
     }
 
-    /** Boots the guest and waits until kmodd answers its liveness check. */
-    public static Guest boot() throws Exception {
+    /**
+     * Boots a guest on the installed Debian kernel of {@code series} (6.1, 6.12) and waits until kmodd
+     * answers its liveness check.
+     */
+    public static Guest boot(String series) throws Exception {
         Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
-        Path out = project.resolve("target/guest");
+        Path out = project.resolve("target/guest-" + series);
         Files.createDirectories(out);
         int kport = freePort();
         int aport = freePort();
         Process p = new ProcessBuilder("sh", project.resolve("src/test/guest/run-guest.sh").toString(), "test",
-                Integer.toString(kport), Integer.toString(aport), out.toString())
+                Integer.toString(kport), Integer.toString(aport), out.toString(), series)
                 .redirectErrorStream(true)
                 .redirectOutput(out.resolve("qemu.log").toFile())
                 .start();

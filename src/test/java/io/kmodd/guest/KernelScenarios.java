@@ -25,18 +25,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * kmodd against a real Linux kernel: the packaged daemon runs inside a QEMU guest and every assertion
- * is checked against the kernel's own view (/proc/modules, /sys/module) read inside the guest.
+ * The real-kernel scenario set, shared by every guest target: the packaged daemon runs inside a QEMU
+ * guest and every assertion is checked against the kernel's own view (/proc/modules, /sys/module) read
+ * inside the guest. Each target (a subclass) names its kernel and boots its guest once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class GuestKernelIT {
+abstract class KernelScenarios {
     private static Guest guest;
     private static String operatorToken;
 
@@ -50,9 +50,14 @@ class GuestKernelIT {
         return RestAssured.given().header("Authorization", authorization);
     }
 
-    @BeforeAll
-    static void boot() throws Exception {
-        guest = Guest.boot();
+    /** A shell command's output in the guest; for targets' own checks. */
+    static String inGuest(String command) throws Exception {
+        return guest.run(command);
+    }
+
+    /** Boots the target's guest on the kernel series it names; called once by each target. */
+    static void bootOn(String series) throws Exception {
+        guest = Guest.boot(series);
         RestAssured.baseURI = guest.kmoddUrl();
         RestAssured.port = guest.kmoddPort();
         operatorToken = guest.token("operator");
@@ -384,5 +389,29 @@ class GuestKernelIT {
         assertThat(guest.run("cat /sys/module/loop/parameters/max_loop")).isEqualTo("8");
         given().delete("/modules/loop/persistence").then().statusCode(204);
         assertThat(guest.run("cat /tmp/kmodd/modules-load.d/kmodd.conf")).doesNotContain("loop");
+    }
+
+    /**
+     * The module file as the kernel's packages ship it (6.1: .ko; 6.12: .ko.xz) reaches the kernel the way
+     * kmod 31 sends it: finit_module with MODULE_INIT_COMPRESSED_FILE when the kernel decompresses that
+     * format itself (/sys/module/compression), init_module on an image kmodd decompressed otherwise.
+     */
+    @Test
+    @Order(15)
+    void theModuleFileIsLoadedAsTheKernelShipsIt() throws Exception {
+        guest.run("rmmod dummy 2>/dev/null; true");
+        String file = guest.run("modinfo -n dummy");
+        String kernelDecompresses = guest.run("cat /sys/module/compression 2>/dev/null; true").strip();
+        JsonPath job = given().post("/modules/dummy/load?wait=60s").then().statusCode(200).extract().jsonPath();
+        assertThat(job.getString("state")).isEqualTo("succeeded");
+        assertThat(loaded("dummy")).isTrue();
+        List<String> calls = job.getList("events.findAll { it.type == 'attempt' }.data.call");
+        boolean compressed = file.endsWith(".xz") || file.endsWith(".zst") || file.endsWith(".gz");
+        String format = file.endsWith(".xz") ? "xz" : file.endsWith(".zst") ? "zstd" : "gzip";
+        String expected = !compressed || kernelDecompresses.equals(format) ? "finit_module" : "init_module";
+        assertThat(calls).as("%s, kernel decompresses '%s'", file, kernelDecompresses).containsExactly(expected);
+        assertThat(awaitJob(startUnload("dummy", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
+                .isEqualTo("succeeded");
+        assertThat(loaded("dummy")).isFalse();
     }
 }

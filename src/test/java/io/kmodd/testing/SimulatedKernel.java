@@ -229,7 +229,7 @@ public final class SimulatedKernel implements Kernel {
     }
 
     @Override
-    public void load(ResolvedModule module, String args) throws KernelException {
+    public KernelCall load(ResolvedModule module, String args) throws KernelException {
         ModuleName name = module.name();
         finitCalls.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
         loadEntered.countDown();
@@ -273,6 +273,7 @@ public final class SimulatedKernel implements Kernel {
                 loaded.get(dep).holders.add(name);
             }
         }
+        return KernelCall.FINIT_MODULE;
     }
 
     private static Map<String, String> parse(String args) {

@@ -36,6 +36,11 @@ public record KernelPaths(Path procRoot, Path sysRoot) {
         return sysRoot.resolve("module/module/parameters/sig_enforce");
     }
 
+    /** The compression format the kernel decompresses itself (CONFIG_MODULE_DECOMPRESS); absent without. */
+    public Path moduleCompression() {
+        return sysRoot.resolve("module/compression");
+    }
+
     public Path sysModule(String name) {
         return sysRoot.resolve("module").resolve(name);
     }

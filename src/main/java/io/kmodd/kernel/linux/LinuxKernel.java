@@ -1,6 +1,7 @@
 package io.kmodd.kernel.linux;
 
 import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.KernelCall;
 import io.kmodd.kernel.KernelException;
 import io.kmodd.kernel.KernelSupport;
 import io.kmodd.kernel.LoadedModule;
@@ -27,12 +28,14 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     private final SysModule sysModule;
     private final ModuleResolver resolver;
     private final Syscalls syscalls = new Syscalls();
+    private final ModuleImages images;
 
     /** @param modulesDir the module tree, or null for the running kernel's */
     public LinuxKernel(Path procRoot, Path sysRoot, String modulesDir) {
         this.paths = new KernelPaths(procRoot, sysRoot);
         this.procModules = new ProcModules(paths);
         this.sysModule = new SysModule(paths);
+        this.images = new ModuleImages(paths);
         this.resolver = new ModuleResolver(modulesDir);
     }
 
@@ -112,11 +115,18 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     }
 
     @Override
-    public void load(ResolvedModule module, String args) throws KernelException {
+    public KernelCall load(ResolvedModule module, String args) throws KernelException {
         Path file = module.path().orElseThrow(() -> new IllegalArgumentException(module.name() + " is built in"));
-        String f = file.getFileName().toString();
-        boolean compressed = f.endsWith(".xz") || f.endsWith(".zst") || f.endsWith(".gz");
-        syscalls.finitModule(file, args, compressed);
+        ModuleImages.Plan plan = images.plan(file);
+        if (plan instanceof ModuleImages.Decompress d) {
+            try (ModuleImages.Image image = ModuleImages.decompress(d.file(), d.format())) {
+                syscalls.initModule(image, args);
+            }
+            return KernelCall.INIT_MODULE;
+        }
+        ModuleImages.FromFile f = (ModuleImages.FromFile) plan;
+        syscalls.finitModule(f.file(), args, f.compressed());
+        return KernelCall.FINIT_MODULE;
     }
 
     @Override

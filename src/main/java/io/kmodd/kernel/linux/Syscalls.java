@@ -7,7 +7,7 @@ import io.kmodd.kernel.KernelException;
 import java.nio.file.Path;
 
 /**
- * finit_module(2) and delete_module(2) through libc's syscall(2). Syscall numbers are per architecture
+ * finit_module(2), init_module(2) and delete_module(2) through libc's syscall(2). Syscall numbers are per architecture
  * (x86_64 and arm64 are known); on another architecture every call fails with ENOSYS rather than
  * invoking the wrong syscall. Thread-safe.
  */
@@ -16,6 +16,7 @@ final class Syscalls {
     static final int MODULE_INIT_COMPRESSED_FILE = 4;
 
     private final long finitModule;
+    private final long initModule;
     private final long deleteModule;
     private volatile LibC libc;
 
@@ -25,14 +26,17 @@ final class Syscalls {
             case "amd64":
             case "x86_64":
                 finitModule = 313;
+                initModule = 175;
                 deleteModule = 176;
                 break;
             case "aarch64":
                 finitModule = 273;
+                initModule = 105;
                 deleteModule = 106;
                 break;
             default:
                 finitModule = -1;
+                initModule = -1;
                 deleteModule = -1;
         }
     }
@@ -68,6 +72,18 @@ final class Syscalls {
             } catch (LastErrorException ignored) {
                 // The load's outcome is what matters; a failed close of a read-only fd loses nothing.
             }
+        }
+    }
+
+    /** init_module(2) on an image in memory: a module decompressed in user space. */
+    void initModule(ModuleImages.Image image, String args) throws KernelException {
+        if (initModule < 0) {
+            throw new KernelException(KernelCall.INIT_MODULE, Errno.ENOSYS);
+        }
+        try {
+            libc().syscall(initModule, image.memory(), image.length(), args);
+        } catch (LastErrorException e) {
+            throw new KernelException(KernelCall.INIT_MODULE, Errno.of(e.getErrorCode()));
         }
     }
 
