@@ -32,11 +32,17 @@ public class Tokens {
         Path file = locate(config.auth().tokensFile());
         if (!Files.exists(file)) {
             problem = "no token file at " + file + ": every request needing a token answers 401; create it with lines"
-                    + " 'NAME ROLE TOKEN', mode 600 (deploy/dev/setup-debian.sh makes one), or set kmodd.auth.tokens-file";
+                    + " 'NAME ROLE TOKEN', mode 600 (deploy/dev/setup-debian.sh makes one), or set kmodd.auth.tokens-file"
+                    + credentialHint(config.auth().tokensFile(), System.getenv("CREDENTIALS_DIRECTORY"));
             LOG.error(problem);
             return TokenStore.empty();
         }
-        TokenStore store = TokenStore.load(file);
+        TokenStore store;
+        try {
+            store = TokenStore.load(file);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + credentialHint(config.auth().tokensFile(), System.getenv("CREDENTIALS_DIRECTORY")), e);
+        }
         LOG.infof("loaded %d bearer tokens from %s", store.size(), file);
         return store;
     }
@@ -49,6 +55,22 @@ public class Tokens {
     /** Why no token can authenticate, or null when tokens are loaded (or authentication is off). */
     public String problem() {
         return problem;
+    }
+
+    /**
+     * What to tell a user whose unit promised a credential that did not arrive: systemd set
+     * CREDENTIALS_DIRECTORY but put no tokens in it, so kmodd fell back to /etc/kmodd/tokens, which its
+     * dynamic user cannot read.
+     */
+    static String credentialHint(Optional<String> configured, String creds) {
+        if (configured.isPresent() || creds == null || Files.exists(Path.of(creds, "tokens"))) {
+            return "";
+        }
+        return ". systemd passed no 'tokens' credential (" + creds + " has none), so kmodd fell back to"
+                + " /etc/kmodd/tokens, which its dynamic user may not read. Check that /etc/kmodd/tokens exists (the"
+                + " package makes it; sudo dpkg-reconfigure kmodd makes it again) and that kmodd.service keeps"
+                + " LoadCredential=tokens:/etc/kmodd/tokens; inside a container runtime (a /.dockerenv file), systemd may"
+                + " pass no credentials at all";
     }
 
     static Path locate(Optional<String> configured) {
