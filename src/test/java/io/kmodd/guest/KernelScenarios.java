@@ -8,6 +8,7 @@ import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -412,6 +413,44 @@ abstract class KernelScenarios {
         assertThat(calls).as("%s, kernel decompresses '%s'", file, kernelDecompresses).containsExactly(expected);
         assertThat(awaitJob(startUnload("dummy", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
                 .isEqualTo("succeeded");
+        assertThat(loaded("dummy")).isFalse();
+    }
+
+    /**
+     * A format the running kernel does not decompress (zstd: 6.1 decompresses nothing, 6.12 only xz) is
+     * decompressed by kmodd and loaded with init_module: a second kmodd, inside the guest only, reads a module
+     * tree holding dummy.ko.zst (made with depmod), as a distribution's zstd tree would be read.
+     */
+    @Test
+    @Order(17)
+    void aFormatTheKernelCannotDecompressIsDecompressedHereAndLoadedWithInitModule() throws Exception {
+        Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
+        guest.run("rmmod dummy 2>/dev/null; true");
+        Guest.Result tree = guest.sh("set -e; K=$(uname -r); T=/tmp/ztree/lib/modules/$K; rm -rf /tmp/ztree;"
+                + " mkdir -p $T/kernel/drivers/net; src=$(modinfo -n dummy);"
+                + " case $src in *.xz) xz -dc $src ;; *.zst) zstd -qdc $src ;; *) cat $src ;; esac"
+                + " | zstd -q -o $T/kernel/drivers/net/dummy.ko.zst;"
+                + " for f in modules.builtin modules.builtin.modinfo modules.order; do cp /lib/modules/$K/$f $T/; done;"
+                + " depmod -b /tmp/ztree $K; cat /sys/module/compression 2>/dev/null || echo none");
+        assertThat(tree.rc()).as(tree.output()).isZero();
+        assertThat(tree.output().strip()).isIn("none", "xz");
+        guest.run("K=$(uname -r); java -Xmx128m -XX:TieredStopAtLevel=1 -Dquarkus.http.port=8081"
+                + " -Dkmodd.auth.enabled=false -Dkmodd.jobs.journal=none -Dkmodd.kernel.modules-dir=/tmp/ztree/lib/modules/$K"
+                + " -Dkmodd.persistence.modules-load-file=/tmp/ztree/ml.conf -Dkmodd.persistence.modprobe-file=/tmp/ztree/mp.conf"
+                + " -jar " + project.resolve("target/quarkus-app/quarkus-run.jar")
+                + " > /tmp/out/kmodd-zstd.log 2>&1 & echo $! > /tmp/kmodd-zstd.pid");
+        try {
+            Guest.Result up = guest.sh("for i in $(seq 1 240); do curl -sf http://127.0.0.1:8081/q/health/live >/dev/null"
+                    + " && exit 0; sleep 0.5; done; exit 1");
+            assertThat(up.rc()).as("second kmodd up").isZero();
+            JsonPath job = new JsonPath(guest.run("curl -s -X POST 'http://127.0.0.1:8081/modules/dummy/load?wait=60s'"));
+            assertThat(job.getString("state")).as(job.prettify()).isEqualTo("succeeded");
+            List<String> calls = job.getList("events.findAll { it.type == 'attempt' }.data.call");
+            assertThat(calls).containsExactly("init_module");
+            assertThat(loaded("dummy")).isTrue();
+        } finally {
+            guest.run("kill $(cat /tmp/kmodd-zstd.pid) 2>/dev/null; rmmod dummy 2>/dev/null; true");
+        }
         assertThat(loaded("dummy")).isFalse();
     }
 }
