@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 mods=/lib/modules/$kver
 [ -d "$mods" ] || { echo "no module tree $mods: apt-get install linux-image-amd64" >&2; exit 1; }
 bb=$(command -v busybox) || { echo "busybox missing: apt-get install busybox-static" >&2; exit 1; }
+PATH=$PATH:/usr/sbin:/sbin
+command -v modinfo >/dev/null || { echo "modinfo missing: apt-get install kmod" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin" "$work/proc" "$work/sys" "$work/dev" "$work/host" "$work/modules"

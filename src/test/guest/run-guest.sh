@@ -16,8 +16,10 @@ project=$(cd "$here/../../.." && pwd)
 missing=""
 command -v qemu-system-x86_64 >/dev/null || missing="$missing qemu-system-x86"
 command -v busybox >/dev/null || missing="$missing busybox-static"
-# The highest patch level of the series (6.1 -> 6.1.0-56-amd64, 6.12 -> 6.12.117+deb12-amd64).
-kver=$(ls /lib/modules 2>/dev/null | grep -E "^${series}[.-]" | sort -V | while read -r v; do
+# The highest patch level of the series, generic flavour only (6.1 -> 6.1.0-56-amd64, 6.12 ->
+# 6.12.117+deb12-amd64; never -rt- or -cloud-).
+series_re=$(printf %s "$series" | sed 's/\./\\./g')
+kver=$(ls /lib/modules 2>/dev/null | grep -E "^${series_re}[.-][^-]*(-[0-9]+)?-amd64\$" | sort -V | while read -r v; do
     [ -f "/boot/vmlinuz-$v" ] && echo "$v"; done | tail -n 1)
 [ -n "$kver" ] || missing="$missing linux-image-$series(-amd64)"
 if [ -n "$missing" ]; then

@@ -69,7 +69,7 @@ final class ModuleImages {
      */
     static Image decompress(Path file, ModuleCompression format) throws KernelException {
         Memory image = null;
-        try (InputStream in = format.decompress(Files.newInputStream(file))) {
+        try (InputStream raw = Files.newInputStream(file); InputStream in = format.decompress(raw)) {
             long size = Math.min(MAX_IMAGE, Math.max(1 << 20, Files.size(file) * 4));
             image = new Memory(size);
             long length = 0;
@@ -92,7 +92,8 @@ final class ModuleImages {
             Image done = new Image(image, length);
             image = null;
             return done;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Corrupt input: the decompressors say so with IOExceptions (xz, gzip) or runtime ones (zstd).
             throw new KernelException(KernelCall.INIT_MODULE, Errno.ENOEXEC, "cannot decompress " + file + " ("
                     + format.kernelName() + "): " + e.getMessage());
         } finally {

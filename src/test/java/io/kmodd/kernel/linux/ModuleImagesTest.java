@@ -111,11 +111,15 @@ class ModuleImagesTest {
     }
 
     @Test
-    void aCorruptFileIsABadModuleNotACrash() throws Exception {
-        Path f = dir.resolve("bad.ko.xz");
-        Files.write(f, new byte[] {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 1, 2, 3});
-        assertThatThrownBy(() -> ModuleImages.decompress(f, ModuleCompression.XZ))
-                .isInstanceOf(KernelException.class).hasMessageContaining("cannot decompress")
-                .extracting(e -> ((KernelException) e).errno()).isEqualTo(Errno.ENOEXEC);
+    void aCorruptFileOfAnyFormatIsABadModuleNotACrash() throws Exception {
+        byte[] junk = {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        for (ModuleCompression format : new ModuleCompression[] {ModuleCompression.XZ, ModuleCompression.ZSTD,
+                ModuleCompression.GZIP}) {
+            Path f = dir.resolve("bad.ko." + format.name().toLowerCase());
+            Files.write(f, junk);
+            assertThatThrownBy(() -> ModuleImages.decompress(f, format)).as("%s", format)
+                    .isInstanceOf(KernelException.class).hasMessageContaining("cannot decompress")
+                    .extracting(e -> ((KernelException) e).errno()).isEqualTo(Errno.ENOEXEC);
+        }
     }
 }
