@@ -237,6 +237,16 @@ def main():
         return {"requests": n, "codes": codes(x[0] for x in rs), "p99ms": p99([x[1] for x in rs])}
     phase("distinctNames", names)
 
+    def held_then_left(socks):
+        """The daemon's figures while the sockets are held, and how many it left open past the head timeout."""
+        time.sleep(0.5)
+        peak = d.stats()
+        time.sleep(a.head_timeout + 3)
+        left = open_sockets(socks)
+        for s in socks:
+            s.close()
+        return peak, left
+
     def slowloris():
         n = int(1000 * S)
         socks = []
@@ -244,12 +254,7 @@ def main():
             s = socket.create_connection(("127.0.0.1", port), timeout=10)
             s.sendall(b"GET /modu")
             socks.append(s)
-        time.sleep(0.5)
-        peak = d.stats()
-        time.sleep(a.head_timeout + 3)
-        left = open_sockets(socks)
-        for s in socks:
-            s.close()
+        peak, left = held_then_left(socks)
         return {"sockets": n, "peakFds": peak["fds"], "openAfterHeadTimeout": left}
     phase("slowloris", slowloris)
 
@@ -265,12 +270,7 @@ def main():
                 socks.append(s)
             except OSError:
                 pass
-        time.sleep(0.5)
-        peak = d.stats()
-        time.sleep(a.head_timeout + 3)
-        left = open_sockets(socks)
-        for s in socks:
-            s.close()
+        peak, left = held_then_left(socks)
         return {"connections": n, "answered": answered, "peakFds": peak["fds"], "openAfterHeadTimeout": left}
     phase("idleConnections", idle)
 
