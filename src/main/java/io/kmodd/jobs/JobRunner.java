@@ -45,8 +45,8 @@ final class JobRunner {
             job.interrupt();
         }
         if (job.isFinished()) {
-            // Cancelled while it was queued.
-            observer.finished(job.operation(), job.state(), Duration.ZERO, Duration.ZERO);
+            // Ended before its turn: cancelled while queued, or interrupted just above.
+            notStarted(job);
             return CompletableFuture.completedFuture(null);
         }
         JobRun run = new JobRun(job, ticker, workers);

@@ -36,6 +36,10 @@ public record JobSnapshot(String id, String module, String operation, String sta
                 alreadyLoaded, params, parentId, List.copyOf(kept));
     }
 
+    public boolean succeeded() {
+        return JobState.SUCCEEDED.wireName().equals(state);
+    }
+
     public boolean finished() {
         return JobState.parse(state).map(JobState::finished).orElse(false);
     }

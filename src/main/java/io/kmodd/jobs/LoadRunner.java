@@ -44,7 +44,7 @@ final class LoadRunner {
         ModuleName name = target.name();
         long deadline = run.deadlineAfter(settings.loadTimeout());
         run.enter(JobState.RUNNING, "loading " + name, () -> "cancelled before it started; " + name + " is as it was");
-        if (isLive(name)) {
+        if (kernel.isLive(name)) {
             return done(new Outcome.Succeeded(name + " is already loaded" + unapplied(spec), true));
         }
         if (target.hasInstallCommand()) {
@@ -83,7 +83,7 @@ final class LoadRunner {
 
     private CompletableFuture<Void> loadOne(JobRun run, ModuleName dep, boolean required, long deadline) {
         String kind = required ? "dependency" : "soft dependency";
-        if (isLive(dep) || kernel.isBuiltin(dep)) {
+        if (kernel.isLive(dep) || kernel.isBuiltin(dep)) {
             return done(null);
         }
         Optional<Job> queued;
@@ -104,7 +104,7 @@ final class LoadRunner {
         run.event(EventType.DEPENDENCY, "loading " + kind + " " + dep + " (job " + d.id() + ")",
                 Map.of("module", dep.value(), "job", d.id()));
         return awaitOther(run, d, deadline).thenAccept(s -> {
-            if (!s.state().equals(JobState.SUCCEEDED.wireName())) {
+            if (!s.succeeded()) {
                 String why = s.error() == null ? s.state() : s.error().detail();
                 if (!required) {
                     run.event(EventType.WARNING, kind + " " + dep + " was not loaded: " + why, Map.of("module", dep.value()));
@@ -120,7 +120,7 @@ final class LoadRunner {
     private void startSoftPost(JobRun run, List<ModuleName> modules) {
         for (ModuleName dep : modules) {
             try {
-                if (isLive(dep) || kernel.isBuiltin(dep)) {
+                if (kernel.isLive(dep) || kernel.isBuiltin(dep)) {
                     continue;
                 }
                 dependencies.load(dep, run.job().id()).ifPresent(d -> run.event(EventType.DEPENDENCY,
@@ -204,7 +204,4 @@ final class LoadRunner {
                         + " under another loader after " + settings.loadTimeout().toSeconds() + " s"))));
     }
 
-    private boolean isLive(ModuleName name) {
-        return kernel.usage(name).map(u -> u.state() == ModuleState.LIVE).orElse(false);
-    }
 }

@@ -3,7 +3,6 @@ package io.kmodd.jobs;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
-import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolvedModule;
 import io.kmodd.policy.ModulePolicy;
@@ -102,7 +101,7 @@ public final class ModuleOperations implements AutoCloseable {
         if (kernel.isBuiltin(requested)) {
             return new AlreadyThere(requested, true);
         }
-        if (!lanes.busy(requested) && isLive(requested)) {
+        if (!lanes.busy(requested) && kernel.isLive(requested)) {
             return new AlreadyThere(requested, false);
         }
         ResolvedModule target = admission.resolve(requested);
@@ -198,9 +197,6 @@ public final class ModuleOperations implements AutoCloseable {
         }
     }
 
-    private boolean isLive(ModuleName name) {
-        return kernel.usage(name).map(u -> u.state() == ModuleState.LIVE).orElse(false);
-    }
 
     /** How many lanes exist; for tests that check clients cannot grow the map. */
     int laneCount() {

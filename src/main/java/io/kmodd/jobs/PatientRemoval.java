@@ -206,7 +206,7 @@ final class PatientRemoval {
         // Continue on a worker, never on whichever thread ends the dependency's job.
         return d.completion().thenAcceptAsync(ended -> {
             JobSnapshot s = ended.snapshot();
-            if (!s.state().equals(JobState.SUCCEEDED.wireName())) {
+            if (!s.succeeded()) {
                 run.event(EventType.WARNING, "dependency " + dep + " left loaded: "
                         + (s.error() == null ? s.state() : s.error().detail()), Map.of("module", dep.value()));
             }

@@ -22,6 +22,11 @@ public interface Kernel {
     /** The module's state, refcount and holders, or empty when it is not loaded. Called in wait loops. */
     Optional<ModuleUsage> usage(ModuleName name);
 
+    /** Whether the module is loaded and live (not coming or going). */
+    default boolean isLive(ModuleName name) {
+        return usage(name).map(u -> u.state() == ModuleState.LIVE).orElse(false);
+    }
+
     /** Opens a cheap repeated reader of the module's refcount, for wait loops. */
     RefcountProbe refcountProbe(ModuleName name);
 
