@@ -111,7 +111,11 @@ class HostileInputTest {
         assertThat(cases.size()).isGreaterThan(2600);
         List<String> bad = new ArrayList<>();
         for (Case c : cases) {
-            var spec = given().urlEncodingEnabled(false).headers(c.headers());
+            // One connection per case, closed after its answer: REST Assured leaves each client's kept-alive
+            // connection open until the garbage collector finds it, and 2,600 of them would pass the daemon's
+            // connection bound (quarkus.http.limits.max-connections), which rightly closes the newest
+            // unanswered: a bound working, not what this test is about.
+            var spec = given().urlEncodingEnabled(false).header("Connection", "close").headers(c.headers());
             if (c.body() != null) {
                 spec = spec.body(c.body());
             }
