@@ -1,8 +1,8 @@
 #!/bin/sh
-# Builds the guest's initramfs: busybox-static, the guest kernel's own virtio, 9p and virtio-net modules
-# (decompressed, since busybox's insmod loads only plain .ko; those the kernel has built in, or folded into
-# another module, as 6.12 did with fscache, are skipped), and an init that mounts this machine's root
-# read-only over 9p and chroots into it. No disk image.
+# Builds the guest's initramfs: busybox-static, the guest kernel's own virtio, 9p, virtio-net and overlay
+# modules (decompressed, since busybox's insmod loads only plain .ko; those the kernel has built in, or
+# folded into another module, as 6.12 did with fscache, are skipped), and an init that mounts this
+# machine's root read-only over 9p and chroots into it, or boots systemd on an overlay of it. No disk image.
 # Usage: build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz
 set -eu
 kver=$1
@@ -37,7 +37,7 @@ add() {
     order="$order$1 "
 }
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet 9pnet_virtio netfs \
-         fscache 9p failover net_failover virtio_net; do
+         fscache 9p failover net_failover virtio_net overlay; do
     add "$m"
 done
 echo "$order" > "$work/modules/order"

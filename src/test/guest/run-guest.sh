@@ -3,7 +3,10 @@
 # of the series asked for (never "the newest": every target names its kernel), with this machine's root
 # shared read-only over 9p and kmodd started from the packaged build. Only QEMU's user-mode network,
 # restricted, with forwards bound to 127.0.0.1.
-# Usage: run-guest.sh test|try|bench KMODD_PORT AGENT_PORT OUT_DIR [SERIES]
+# Usage: run-guest.sh test|try|bench|systemd KMODD_PORT AGENT_PORT OUT_DIR [SERIES]
+#   test, try, bench: kmodd started by hand (java -jar) in this machine's root, read-only (a chroot);
+#   systemd: systemd as PID 1 on an overlay root writable in RAM, kmodd not installed: the suite installs
+#   the package through the agent;
 #   AGENT_PORT 0: no agent forward; SERIES: the kernel series, 6.1 (default) or 6.12
 set -eu
 mode=$1
@@ -32,10 +35,15 @@ mkdir -p "$out"
 "$here/build-initramfs.sh" "$kver" "$out/initramfs.cpio.gz"
 fwd="hostfwd=tcp:127.0.0.1:$kport-:8080"
 [ "$aport" = 0 ] || fwd="$fwd,hostfwd=tcp:127.0.0.1:$aport-:7070"
+if [ "$mode" = systemd ]; then
+    boot="kmodd_boot=systemd kmodd_script=$here/prepare-systemd-root.sh net.ifnames=0"
+else
+    boot="kmodd_script=$here/guest-main.sh kmodd_args=$mode"
+fi
 exec qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -display none -monitor none -no-reboot \
     -serial "file:$out/console.log" \
     -kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.cpio.gz" \
-    -append "console=ttyS0 quiet panic=-1 kmodd_project=$project kmodd_script=$here/guest-main.sh kmodd_args=$mode" \
+    -append "console=ttyS0 quiet panic=-1 kmodd_project=$project $boot" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$project,mount_tag=project,security_model=none,readonly=on,multidevs=remap" \
     -virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" \

@@ -23,7 +23,26 @@ public final class Guest implements AutoCloseable {
     private final int agentPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Guest(Process qemu, Path out, int kmoddPort, int agentPort) {
+    private final Boot boot;
+
+    /** How the guest boots, and so who starts kmodd. */
+    public enum Boot {
+        /** This machine's root, read-only, as a chroot; kmodd started by hand with java -jar. */
+        CHROOT("test", ""),
+        /** systemd as PID 1 on an overlay root writable in RAM; kmodd not installed until a test installs it. */
+        SYSTEMD("systemd", "-systemd");
+
+        final String mode;
+        final String suffix;
+
+        Boot(String mode, String suffix) {
+            this.mode = mode;
+            this.suffix = suffix;
+        }
+    }
+
+    private Guest(Process qemu, Path out, int kmoddPort, int agentPort, Boot boot) {
+        this.boot = boot;
         this.qemu = qemu;
         this.out = out;
         this.kmoddPort = kmoddPort;
@@ -34,20 +53,24 @@ public final class Guest implements AutoCloseable {
      * Boots a guest on the installed Debian kernel of {@code series} (6.1, 6.12) and waits until kmodd
      * answers its liveness check.
      */
-    public static Guest boot(String series) throws Exception {
-        Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
-        Path out = project.resolve("target/guest-" + series);
+    public static Guest boot(String series, Boot boot) throws Exception {
+        Path project = project();
+        Path out = project.resolve("target/guest-" + series + boot.suffix);
         Files.createDirectories(out);
         int kport = freePort();
         int aport = freePort();
-        Process p = new ProcessBuilder("sh", project.resolve("src/test/guest/run-guest.sh").toString(), "test",
+        Process p = new ProcessBuilder("sh", project.resolve("src/test/guest/run-guest.sh").toString(), boot.mode,
                 Integer.toString(kport), Integer.toString(aport), out.toString(), series)
                 .redirectErrorStream(true)
                 .redirectOutput(out.resolve("qemu.log").toFile())
                 .start();
-        Guest g = new Guest(p, out, kport, aport);
+        Guest g = new Guest(p, out, kport, aport, boot);
         try {
-            g.awaitUp(Duration.ofMinutes(4));
+            if (boot == Boot.SYSTEMD) {
+                g.awaitAgent(Duration.ofMinutes(4));
+            } else {
+                g.awaitUp(Duration.ofMinutes(4));
+            }
         } catch (Exception e) {
             g.close();
             throw e;
@@ -61,14 +84,41 @@ public final class Guest implements AutoCloseable {
         }
     }
 
+    /** The project directory, at the same path on the host and in the guest. */
+    static Path project() {
+        return Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
+    }
+
+    private void assertRunning() {
+        if (!qemu.isAlive()) {
+            throw new IllegalStateException("the guest exited (" + qemu.exitValue() + "): "
+                    + read(out.resolve("qemu.log")) + "\nconsole:\n" + read(out.resolve("console.log")));
+        }
+    }
+
+    /** Waits until the guest's command agent answers (systemd has booted the guest). */
+    public void awaitAgent(Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            assertRunning();
+            try {
+                if (sh("true", Duration.ofSeconds(10)).rc() == 0) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not up yet.
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the guest's agent did not answer within " + limit + "; console:\n"
+                + read(out.resolve("console.log")));
+    }
+
     /** Waits until kmodd answers its liveness check (after boot, or after a restart). */
     public void awaitUp(Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!qemu.isAlive()) {
-                throw new IllegalStateException("the guest exited (" + qemu.exitValue() + "): "
-                        + read(out.resolve("qemu.log")) + "\nconsole:\n" + read(out.resolve("console.log")));
-            }
+            assertRunning();
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(kmoddUrl() + "/q/health/live"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
@@ -80,8 +130,14 @@ public final class Guest implements AutoCloseable {
             }
             Thread.sleep(500);
         }
+        String log;
+        try {
+            log = boot == Boot.SYSTEMD ? run("journalctl -u kmodd --no-pager | tail -40") : read(out.resolve("kmodd.log"));
+        } catch (IOException | RuntimeException e) {
+            log = "(unreadable: " + e + ")";
+        }
         throw new IllegalStateException("kmodd did not come up in the guest within " + limit + "; console:\n"
-                + read(out.resolve("console.log")) + "\nkmodd.log:\n" + read(out.resolve("kmodd.log")));
+                + read(out.resolve("console.log")) + "\nkmodd's log:\n" + log);
     }
 
     private static String read(Path p) {
@@ -109,8 +165,12 @@ public final class Guest implements AutoCloseable {
 
     /** Runs a shell script as root inside the guest. */
     public Result sh(String script) throws IOException, InterruptedException {
+        return sh(script, Duration.ofMinutes(5));
+    }
+
+    private Result sh(String script, Duration timeout) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/cgi-bin/sh"))
-                .timeout(Duration.ofMinutes(5)).POST(HttpRequest.BodyPublishers.ofString(script)).build(),
+                .timeout(timeout).POST(HttpRequest.BodyPublishers.ofString(script)).build(),
                 HttpResponse.BodyHandlers.ofString());
         String body = r.body();
         int idx = body.lastIndexOf("__rc=");
@@ -129,36 +189,14 @@ public final class Guest implements AutoCloseable {
         return r.out();
     }
 
-    /** The guest kmodd's token for a role (viewer, operator, admin). */
-    public String token(String role) throws IOException, InterruptedException {
-        return run("awk '$2==\"" + role + "\"{print $3}' /tmp/kmodd/tokens");
+    /** A file the guest wrote into the results share (target/guest-SERIES on the host), or a note that it did not. */
+    public String hostCopy(String name) {
+        return read(out.resolve(name));
     }
 
-    /** Kills kmodd with SIGKILL, as a crash would, and starts it again. */
-    public void restartKmodd() throws Exception {
-        restartKmodd("-9");
-    }
-
-    /**
-     * Stops kmodd with SIGTERM, as systemctl stop does, and starts it again; returns the seconds it took to
-     * exit.
-     */
-    public double stopAndStartKmodd() throws Exception {
-        String took = run("t0=$(date +%s%N); pkill -TERM -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null;"
-                + " do sleep 0.1; done; echo $(( ($(date +%s%N) - t0) / 1000000 ))");
-        restartKmodd("-0");
-        return Long.parseLong(took.strip()) / 1000.0;
-    }
-
-    private void restartKmodd(String signal) throws Exception {
-        Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
-        run("pkill " + signal + " -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null; do sleep 0.1; done; sh "
-                + project.resolve("src/test/guest/start-kmodd.sh"));
-        awaitUp(Duration.ofMinutes(3));
-    }
-
-    public String kmoddLog() {
-        return read(out.resolve("kmodd.log"));
+    /** Where the results share is inside the guest. */
+    public String outDir() {
+        return boot == Boot.SYSTEMD ? "/kmodd-out" : "/tmp/out";
     }
 
     @Override

@@ -38,7 +38,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class KernelScenarios {
+    private static Deployment deployment;
     private static Guest guest;
+    private static String series;
     private static String operatorToken;
 
     /** A request as the operator; the suite's default caller. */
@@ -56,12 +58,23 @@ abstract class KernelScenarios {
         return guest.run(command);
     }
 
-    /** Boots the target's guest on the kernel series it names; called once by each target. */
-    static void bootOn(String series) throws Exception {
-        guest = Guest.boot(series);
-        RestAssured.baseURI = guest.kmoddUrl();
-        RestAssured.port = guest.kmoddPort();
-        operatorToken = guest.token("operator");
+    /** How kmodd runs in this target's guest. */
+    static Deployment deployment() {
+        return deployment;
+    }
+
+    /**
+     * Boots the target's guest on the kernel series it names, with kmodd started by hand in a chroot or
+     * installed as a package under systemd; called once by each target.
+     */
+    static void bootOn(String kernelSeries, Guest.Boot boot) throws Exception {
+        series = kernelSeries;
+        Guest g = Guest.boot(kernelSeries, boot);
+        guest = g;
+        deployment = boot == Guest.Boot.SYSTEMD ? InstalledPackage.install(g) : new HandStarted(g);
+        RestAssured.baseURI = g.kmoddUrl();
+        RestAssured.port = g.kmoddPort();
+        operatorToken = deployment.token("operator");
     }
 
     @AfterAll
@@ -138,7 +151,7 @@ abstract class KernelScenarios {
     void writesNeedAnOperatorTokenAndForceNeedsAdmin() throws Exception {
         as("Bearer wrong-token-0123456789abcdef").post("/modules/dummy/load").then()
                 .statusCode(401).contentType("application/problem+json");
-        as("Bearer " + guest.token("viewer")).post("/modules/dummy/load").then()
+        as("Bearer " + deployment.token("viewer")).post("/modules/dummy/load").then()
                 .statusCode(403);
         given().post("/modules/9pnet/unload?force=true").then().statusCode(403)
                 .body("type", equalTo("urn:kmodd:problem:needs-admin"));
@@ -334,7 +347,7 @@ abstract class KernelScenarios {
     @Test
     @Order(12)
     void metricsPassPromtoolAndShowModuleRefcounts() throws Exception {
-        Guest.Result r = guest.sh("T=$(awk '$2==\"viewer\"{print $3}' /tmp/kmodd/tokens); curl -sf -H \"Authorization: Bearer $T\""
+        Guest.Result r = guest.sh("T=" + deployment.token("viewer") + "; curl -sf -H \"Authorization: Bearer $T\""
                 + " -H \"Accept: text/plain; version=0.0.4\" http://127.0.0.1:8080/q/metrics > /tmp/metrics.txt"
                 + " && promtool check metrics < /tmp/metrics.txt");
         assertThat(r.rc()).as(r.output()).isZero();
@@ -350,7 +363,7 @@ abstract class KernelScenarios {
         guest.run("(exec 3</dev/loop0; sleep 600) >/dev/null 2>&1 & echo $! > /tmp/holder2; sleep 0.3");
         String id = startUnload("loop", "timeout=5m");
         awaitState(id, "waiting");
-        guest.restartKmodd();
+        deployment.crash();
         JsonPath job = given().get("/jobs/" + id).then().statusCode(200).extract().jsonPath();
         assertThat(job.getString("state")).isEqualTo("failed");
         assertThat(job.getString("error.reason")).isEqualTo("interrupted");
@@ -360,7 +373,7 @@ abstract class KernelScenarios {
         // systemctl stop: SIGTERM ends the waiting removal itself, as interrupted, and kmodd exits at once.
         String second = startUnload("loop", "timeout=5m");
         awaitState(second, "waiting");
-        double stopSeconds = guest.stopAndStartKmodd();
+        double stopSeconds = deployment.stopAndStart();
         assertThat(stopSeconds).isLessThan(30);
         JsonPath stopped = given().get("/jobs/" + second).then().statusCode(200).extract().jsonPath();
         assertThat(stopped.getString("state")).isEqualTo("failed");
@@ -378,18 +391,17 @@ abstract class KernelScenarios {
     void persistedModulesComeBackAtBootWithoutKmodd() throws Exception {
         given().contentType("application/json").body("{\"load\": true, \"params\": {\"max_loop\": \"8\"}}")
                 .put("/modules/loop/persistence").then().statusCode(200);
+        assertThat(guest.run("cat " + deployment.modulesLoadFile())).contains("loop");
         guest.run("rmmod loop 2>/dev/null; true");
         assertThat(loaded("loop")).isFalse();
         // What a boot does, without kmodd: systemd-modules-load reads the modules-load.d drop-in, and libkmod
-        // applies the options of the modprobe.d drop-in (bind-mounted over the guest's read-only /etc).
-        Guest.Result boot = guest.sh("mount --bind /tmp/kmodd/modprobe.d /etc/modprobe.d"
-                + " && /lib/systemd/systemd-modules-load /tmp/kmodd/modules-load.d/kmodd.conf; rc=$?;"
-                + " umount /etc/modprobe.d; exit $rc");
+        // applies the options of the modprobe.d drop-in.
+        Guest.Result boot = deployment.replayBoot();
         assertThat(boot.rc()).as(boot.output()).isZero();
         assertThat(loaded("loop")).isTrue();
         assertThat(guest.run("cat /sys/module/loop/parameters/max_loop")).isEqualTo("8");
         given().delete("/modules/loop/persistence").then().statusCode(204);
-        assertThat(guest.run("cat /tmp/kmodd/modules-load.d/kmodd.conf")).doesNotContain("loop");
+        assertThat(guest.run("cat " + deployment.modulesLoadFile())).doesNotContain("loop");
     }
 
     /**
@@ -416,6 +428,34 @@ abstract class KernelScenarios {
         assertThat(loaded("dummy")).isFalse();
     }
 
+    /** Every write left one audit record in kmodd's log (a file, or the unit's journal), naming the caller, never the token. */
+    @Test
+    @Order(18)
+    void writesAreAuditedInKmoddsLogWithTheCallerNeverTheToken() throws Exception {
+        String log = deployment.log();
+        List<String> audit = log.lines().filter(l -> l.contains("\"audit\":\"kmodd\"")).toList();
+        assertThat(audit).anySatisfy(a -> assertThat(a).contains("\"who\":\"guest-operator\"")
+                .contains("\"action\":\"POST /modules/xfs/load\""));
+        assertThat(audit).anySatisfy(a -> assertThat(a).contains("\"action\":\"PUT /modules/loop/persistence\""));
+        assertThat(log).doesNotContain(operatorToken).doesNotContain(deployment.token("viewer"));
+    }
+
+    /**
+     * The target is what it claims: the kernel series it names, and on 6.12 every module this suite loaded
+     * was a compressed file the kernel decompresses itself.
+     */
+    @Test
+    @Order(16)
+    void theTargetRunsTheKernelItNames() throws Exception {
+        assertThat(guest.run("uname -r")).startsWith(series + ".");
+        if (series.equals("6.12")) {
+            for (String m : List.of("xfs", "libcrc32c", "loop", "dummy")) {
+                assertThat(guest.run("modinfo -n " + m)).as(m).endsWith(".ko.xz");
+            }
+            assertThat(guest.run("cat /sys/module/compression")).isEqualTo("xz");
+        }
+    }
+
     /**
      * A format the running kernel does not decompress (zstd: 6.1 decompresses nothing, 6.12 only xz) is
      * decompressed by kmodd and loaded with init_module: a second kmodd, inside the guest only, reads a module
@@ -424,7 +464,7 @@ abstract class KernelScenarios {
     @Test
     @Order(17)
     void aFormatTheKernelCannotDecompressIsDecompressedHereAndLoadedWithInitModule() throws Exception {
-        Path project = Path.of(System.getProperty("kmodd.project.dir", ".")).toAbsolutePath();
+        Path project = Guest.project();
         guest.run("rmmod dummy 2>/dev/null; true");
         Guest.Result tree = guest.sh("set -e; K=$(uname -r); T=/tmp/ztree/lib/modules/$K; rm -rf /tmp/ztree;"
                 + " mkdir -p $T/kernel/drivers/net; src=$(modinfo -n dummy);"
@@ -438,7 +478,7 @@ abstract class KernelScenarios {
                 + " -Dkmodd.auth.enabled=false -Dkmodd.jobs.journal=none -Dkmodd.kernel.modules-dir=/tmp/ztree/lib/modules/$K"
                 + " -Dkmodd.persistence.modules-load-file=/tmp/ztree/ml.conf -Dkmodd.persistence.modprobe-file=/tmp/ztree/mp.conf"
                 + " -jar " + project.resolve("target/quarkus-app/quarkus-run.jar")
-                + " > /tmp/out/kmodd-zstd.log 2>&1 & echo $! > /tmp/kmodd-zstd.pid");
+                + " > " + guest.outDir() + "/kmodd-zstd.log 2>&1 & echo $! > /tmp/kmodd-zstd.pid");
         try {
             Guest.Result up = guest.sh("for i in $(seq 1 240); do curl -sf http://127.0.0.1:8081/q/health/live >/dev/null"
                     + " && exit 0; sleep 0.5; done; exit 1");

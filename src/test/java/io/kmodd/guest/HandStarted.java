@@ -1,0 +1,50 @@
+package io.kmodd.guest;
+
+import java.time.Duration;
+
+/**
+ * kmodd started by hand (java -jar, src/test/guest/start-kmodd.sh) in the guest's read-only chroot of this
+ * machine: tokens and drop-ins live in /tmp/kmodd, the log in the results share.
+ */
+record HandStarted(Guest guest) implements Deployment {
+    @Override
+    public String token(String role) throws Exception {
+        return guest.run("awk '$2==\"" + role + "\"{print $3}' /tmp/kmodd/tokens");
+    }
+
+    @Override
+    public void crash() throws Exception {
+        restart("-9");
+    }
+
+    @Override
+    public double stopAndStart() throws Exception {
+        String took = guest.run("t0=$(date +%s%N); pkill -TERM -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null;"
+                + " do sleep 0.1; done; echo $(( ($(date +%s%N) - t0) / 1000000 ))");
+        restart("-0");
+        return Long.parseLong(took.strip()) / 1000.0;
+    }
+
+    private void restart(String signal) throws Exception {
+        guest.run("pkill " + signal + " -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null; do sleep 0.1; done; sh "
+                + Guest.project().resolve("src/test/guest/start-kmodd.sh"));
+        guest.awaitUp(Duration.ofMinutes(3));
+    }
+
+    @Override
+    public String log() {
+        return guest.hostCopy("kmodd.log");
+    }
+
+    @Override
+    public String modulesLoadFile() {
+        return "/tmp/kmodd/modules-load.d/kmodd.conf";
+    }
+
+    @Override
+    public Guest.Result replayBoot() throws Exception {
+        // The guest's /etc is this machine's, read-only: the modprobe.d drop-in is bind-mounted over it.
+        return guest.sh("mount --bind /tmp/kmodd/modprobe.d /etc/modprobe.d"
+                + " && /lib/systemd/systemd-modules-load " + modulesLoadFile() + "; rc=$?; umount /etc/modprobe.d; exit $rc");
+    }
+}

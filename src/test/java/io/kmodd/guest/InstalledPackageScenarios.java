@@ -1,0 +1,173 @@
+package io.kmodd.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The installed package under a real systemd: the shared scenarios run against the service the package
+ * started, and around them what only an installation has: the install itself, what the live unit promises,
+ * an upgrade over the running service, and a purge that leaves nothing behind. Each kernel is a subclass.
+ */
+abstract class InstalledPackageScenarios extends KernelScenarios {
+    private static Guest guest() {
+        return deployment().guest();
+    }
+
+    private static String sh(String script) throws Exception {
+        return guest().run(script);
+    }
+
+    private static RequestAs as(String role) throws Exception {
+        return new RequestAs(deployment().token(role));
+    }
+
+    private record RequestAs(String token) {
+        io.restassured.specification.RequestSpecification given() {
+            return RestAssured.given().header("Authorization", "Bearer " + token);
+        }
+    }
+
+    @Test
+    @Order(0)
+    void theReadmesInstallCommandInstallsAndStartsTheService() throws Exception {
+        Guest.Result apt = ((InstalledPackage) deployment()).installation();
+        assertThat(apt.rc()).as(apt.output()).isZero();
+        assertThat(apt.output()).contains("kmodd: made /etc/kmodd/tokens with an admin token");
+        // The unit that runs is the package's own, byte for byte the one in this repository.
+        assertThat(sh("cmp /lib/systemd/system/kmodd.service " + Guest.project().resolve("systemd/kmodd.service")
+                + " && echo same")).isEqualTo("same");
+        assertThat(sh("stat -c '%a %U' " + InstalledPackage.TOKENS)).isEqualTo("600 root");
+        assertThat(sh("systemctl is-enabled kmodd; systemctl is-active kmodd")).isEqualTo("enabled\nactive");
+        // How long the start took under emulation, against the unit's TimeoutStartSec (for the record).
+        System.out.println("kmodd under systemd on " + sh("uname -r") + ": active "
+                + sh("systemctl show -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic --value kmodd"
+                        + " | tr '\\n' ' ' | awk '{printf \"%.1f\", ($2 - $1) / 1e6}'") + " s after its process started");
+        // The README's way to the token works, and the token made by the package is an admin's.
+        String admin = sh("awk '$2==\"admin\"{print $3}' " + InstalledPackage.TOKENS);
+        assertThat(admin).hasSizeGreaterThanOrEqualTo(24);
+        new RequestAs(admin).given().get("/modules").then().statusCode(200);
+        RestAssured.given().get("/modules").then().statusCode(401).contentType("application/problem+json");
+    }
+
+    /** What the unit promises, checked on the live service rather than in the file. */
+    @Test
+    @Order(20)
+    void theLiveUnitKeepsWhatItPromises() throws Exception {
+        assertThat(sh("systemctl is-active kmodd")).isEqualTo("active");
+        assertThat(sh("systemctl show -p StatusText --value kmodd")).startsWith("ready; ").contains("modules loaded");
+        // Watchdog pings arrive (WatchdogSec=60s: kmodd pings every 30 s after a self-check).
+        String first = sh("systemctl show -p WatchdogTimestampMonotonic --value kmodd");
+        String moved = sh("for i in $(seq 1 450); do t=$(systemctl show -p WatchdogTimestampMonotonic --value kmodd);"
+                + " [ \"$t\" != \"" + first + "\" ] && { echo moved; exit 0; }; sleep 0.1; done; echo still");
+        assertThat(moved).as("WatchdogTimestamp after 45 s").isEqualTo("moved");
+        // The exposure systemd itself computes for the running service.
+        String security = sh("systemd-analyze security kmodd --no-pager 2>&1 | tail -n 1");
+        Matcher m = Pattern.compile("Overall exposure level for kmodd\\.service: ([0-9.]+)").matcher(security);
+        assertThat(m.find()).as(security).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).as(security).isLessThanOrEqualTo(2.0);
+        // The bounds the unit file sets are the ones in force.
+        Map<String, String> unit = Files.readAllLines(Guest.project().resolve("systemd/kmodd.service")).stream()
+                .filter(l -> l.matches("(TasksMax|MemoryMax|MemoryHigh)=.*"))
+                .collect(Collectors.toMap(l -> l.substring(0, l.indexOf('=')), l -> l.substring(l.indexOf('=') + 1)));
+        assertThat(unit).containsOnlyKeys("TasksMax", "MemoryMax", "MemoryHigh");
+        assertThat(sh("systemctl show -p TasksMax --value kmodd")).isEqualTo(unit.get("TasksMax"));
+        assertThat(Long.parseLong(sh("systemctl show -p MemoryMax --value kmodd"))).isEqualTo(bytes(unit.get("MemoryMax")));
+        assertThat(Long.parseLong(sh("systemctl show -p MemoryHigh --value kmodd"))).isEqualTo(bytes(unit.get("MemoryHigh")));
+        // A dynamic, non-root user holding CAP_SYS_MODULE (bit 16) and nothing else, no new privileges, seccomp on.
+        String status = sh("cat /proc/$(systemctl show -p MainPID --value kmodd)/status");
+        assertThat(field(status, "Uid").split("\\s+")[0]).isNotEqualTo("0");
+        assertThat(field(status, "CapEff")).isEqualTo("0000000000010000");
+        assertThat(field(status, "CapBnd")).isEqualTo("0000000000010000");
+        assertThat(field(status, "NoNewPrivs")).isEqualTo("1");
+        assertThat(field(status, "Seccomp")).isEqualTo("2");
+        // The tasks in the unit's cgroup stay within the bound (threads at rest, after the whole scenario set).
+        assertThat(Integer.parseInt(sh("systemctl show -p TasksCurrent --value kmodd"))).isLessThan(
+                Integer.parseInt(unit.get("TasksMax")));
+    }
+
+    private static long bytes(String systemdSize) {
+        long n = Long.parseLong(systemdSize.replaceAll("[KMG]$", ""));
+        return switch (systemdSize.charAt(systemdSize.length() - 1)) {
+            case 'K' -> n << 10;
+            case 'M' -> n << 20;
+            case 'G' -> n << 30;
+            default -> n;
+        };
+    }
+
+    private static String field(String procStatus, String name) {
+        return procStatus.lines().filter(l -> l.startsWith(name + ":")).findFirst()
+                .map(l -> l.substring(name.length() + 1).strip()).orElseThrow(() -> new AssertionError("no " + name));
+    }
+
+    /**
+     * A newer build installed over the running service keeps the token file, the edited conffile and the
+     * job journal, and a removal that was waiting when the postinst restarted the service ends as
+     * interrupted, its outcome still answerable. The newer build is this build repacked with a higher
+     * version, which is what the maintainer scripts and conffile handling see of any upgrade.
+     */
+    @Test
+    @Order(30)
+    void anUpgradeOverTheRunningServiceKeepsTokensConfigJournalAndAnswers() throws Exception {
+        RequestAs operator = as("operator");
+        String conf = "/etc/kmodd/application.properties";
+        sh("printf '\\n# edited by the administrator\\nkmodd.jobs.retain-for=45d\\n' >> " + conf);
+        String before = sh("sha256sum " + InstalledPackage.TOKENS + " " + conf);
+        sh("rmmod loop 2>/dev/null; true");
+        String finished = operator.given().post("/modules/loop/load?wait=60s").then().statusCode(200).extract().path("id");
+        sh("(exec 3</dev/loop0; sleep 600) >/dev/null 2>&1 & echo $! > /tmp/upgrade-holder; sleep 0.3");
+        String waiting = operator.given().post("/modules/loop/unload?timeout=10m").then().statusCode(202).extract().path("id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!"waiting".equals(operator.given().get("/jobs/" + waiting).then().extract().path("state"))) {
+            assertThat(System.nanoTime()).as("removal waiting").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        String oldVersion = sh("dpkg-query -W -f '${Version}' kmodd");
+        Guest.Result upgrade = guest().sh("set -e; d=$(mktemp -d); cd " + Guest.project() + "; dpkg-deb -R target/kmodd_*_amd64.deb $d/p;"
+                + " sed -i \"s/^Version: .*/Version: " + oldVersion + "+upgrade1/\" $d/p/DEBIAN/control;"
+                + " dpkg-deb -Znone -b $d/p /tmp/kmodd_newer_amd64.deb >/dev/null; apt install /tmp/kmodd_newer_amd64.deb </dev/null 2>&1");
+        assertThat(upgrade.rc()).as(upgrade.output()).isZero();
+        assertThat(sh("dpkg-query -W -f '${Version}' kmodd")).isEqualTo(oldVersion + "+upgrade1");
+        guest().awaitUp(Duration.ofMinutes(3));
+        assertThat(sh("systemctl is-active kmodd")).isEqualTo("active");
+        assertThat(sh("sha256sum " + InstalledPackage.TOKENS + " " + conf)).isEqualTo(before);
+        assertThat(sh("tail -n 1 " + conf)).isEqualTo("kmodd.jobs.retain-for=45d");
+        JsonPath interrupted = operator.given().get("/jobs/" + waiting).then().statusCode(200).extract().jsonPath();
+        assertThat(interrupted.getString("state")).isEqualTo("failed");
+        assertThat(interrupted.getString("error.reason")).isEqualTo("interrupted");
+        operator.given().get("/jobs/" + finished).then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("succeeded"));
+        assertThat(sh("cut -d' ' -f1 /proc/modules")).contains("loop");
+        sh("kill $(cat /tmp/upgrade-holder)");
+    }
+
+    /** apt purge leaves no unit, token, state, link or user behind; the modules it loaded stay loaded. */
+    @Test
+    @Order(40)
+    void purgeLeavesNothingBehind() throws Exception {
+        Guest.Result purge = guest().sh("apt purge -y kmodd </dev/null 2>&1");
+        assertThat(purge.rc()).as(purge.output()).isZero();
+        assertThat(sh("dpkg-query -W -f '${db:Status-Status}' kmodd 2>/dev/null; true")).isIn("", "not-installed");
+        String left = sh("for f in /lib/systemd/system/kmodd.service /etc/systemd/system/kmodd.service"
+                + " /etc/systemd/system/multi-user.target.wants/kmodd.service"
+                + " /etc/kmodd /usr/lib/kmodd /var/lib/kmodd /var/lib/private/kmodd /etc/modules-load.d/kmodd.conf"
+                + " /etc/modprobe.d/kmodd.conf; do [ -e $f ] || [ -L $f ] && echo $f; done; true");
+        assertThat(left).as("left behind").isEmpty();
+        assertThat(sh("systemctl is-active kmodd; true")).isNotEqualTo("active");
+        // (it exits 1 when it lists nothing)
+        assertThat(sh("systemctl list-unit-files kmodd.service --no-legend; true")).isEmpty();
+        // Nothing listens on kmodd's loopback port any more (the guest's forwarder on 10.0.2.15 stays).
+        assertThat(sh("ss -Htln src 127.0.0.1:8080")).isEmpty();
+        assertThat(sh("cut -d' ' -f1 /proc/modules")).contains("loop");
+    }
+}
