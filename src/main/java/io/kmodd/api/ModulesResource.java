@@ -15,6 +15,8 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.SecurityContext;
 import io.kmodd.jobs.UnloadOptions;
 import io.kmodd.kernel.Kernel;
+import io.kmodd.usage.UsageExplainer;
+import io.kmodd.usage.UsageExplanation;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.kernel.ResolutionException;
@@ -60,10 +62,12 @@ public class ModulesResource {
     private final KmoddConfig config;
     private final ObjectMapper json;
     private final AuditLog audit;
+    private final UsageExplainer explainer;
 
     public ModulesResource(Kernel kernel, ModuleOperations operations, KmoddConfig config, ObjectMapper json,
-            AuditLog audit) {
+            AuditLog audit, UsageExplainer explainer) {
         this.audit = audit;
+        this.explainer = explainer;
         this.kernel = kernel;
         this.operations = operations;
         this.config = config;
@@ -104,9 +108,39 @@ public class ModulesResource {
     public ModuleView get(@Parameter(description = "Module name (letters, digits, _ and -; at most 55)", example = "loop")
             @PathParam("name") String rawName) {
         ModuleName name = ModuleName.of(rawName);
-        return kernel.loadedModule(name).map(m -> ModuleView.of(m, true))
-                .orElseThrow(() -> new ProblemException(Problem.of("not-loaded", "Module not loaded", 404,
-                        notLoadedDetail(name)).withModule(name.value())));
+        return kernel.loadedModule(name).map(m -> ModuleView.of(m, true)).orElseThrow(() -> notLoaded(name));
+    }
+
+    @GET
+    @Path("{name}/usage")
+    @RolesAllowed(Role.VIEWER_NAME)
+    @Operation(operationId = "getModuleUsage", summary = "Explain what holds a loaded module",
+            description = "The module's refcount and what kmodd can attribute it to, each with where it was found: other"
+                    + " modules using it (/sys/module/NAME/holders), processes with one of its device files open (/proc/PID/fd),"
+                    + " mounts of a filesystem type it provides or on one of its block devices (/proc/self/mountinfo), its loop"
+                    + " devices attached to files and what is built on its block devices (/sys/block). Network interfaces of its"
+                    + " driver hold no reference but go with it (removalDestroys). What kmodd could not see is named with the"
+                    + " reason (notVisible); complete is true only when what was found accounts for the refcount exactly."
+                    + " One host scan per call, bounded in time.")
+    @APIResponse(responseCode = "200", description = "The explanation", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = UsageExplanation.class), examples = @ExampleObject(name = "loop", value =
+                    "{\"module\":\"loop\",\"refcnt\":1,\"explained\":1,\"complete\":true,\"holding\":[{\"kind\":\"process\","
+                    + "\"what\":\"/dev/loop0 open by pid 812 (qemu-img, backup.service)\",\"source\":\"/proc/812/fd\","
+                    + "\"holdsReference\":true,\"details\":{\"pid\":812,\"command\":\"qemu-img\",\"unit\":\"backup.service\","
+                    + "\"path\":\"/dev/loop0\"}}],\"removalDestroys\":[],\"notVisible\":[],"
+                    + "\"summary\":\"refcnt 1, 1 explained: /dev/loop0 open by pid 812 (qemu-img, backup.service)\"}")))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @APIResponse(responseCode = "404", description = "Not loaded", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    public UsageExplanation usage(@Parameter(description = "Module name (letters, digits, _ and -; at most 55)", example = "loop")
+            @PathParam("name") String rawName) {
+        ModuleName name = ModuleName.of(rawName);
+        return explainer.explain(name).orElseThrow(() -> notLoaded(name));
+    }
+
+    private ProblemException notLoaded(ModuleName name) {
+        return new ProblemException(Problem.of("not-loaded", "Module not loaded", 404, notLoadedDetail(name)).withModule(name.value()));
     }
 
     private String notLoadedDetail(ModuleName name) {
@@ -199,9 +233,11 @@ public class ModulesResource {
     @APIResponse(responseCode = "202", description = "The job; Location is /jobs/{id}", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.kmodd.jobs.JobSnapshot.class),
             examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
-    @APIResponse(responseCode = "200", description = "With Accept: text/event-stream: the job's events until it ends",
-            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
-                    examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE)))
+    @APIResponse(responseCode = "200", description = "With dryRun=true: what the removal would do (a RemovalPlan); with"
+            + " Accept: text/event-stream: the job's events until it ends",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.kmodd.jobs.RemovalPlan.class)),
+                    @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
+                            examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE))})
     @APIResponse(responseCode = "400", ref = "BadInput")
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
@@ -216,7 +252,14 @@ public class ModulesResource {
                     + " it even in use and taints the kernel (admin)") String force,
             @QueryParam("removeDependencies") @DefaultValue("false") @Parameter(description = "Afterwards remove the"
                     + " dependencies nothing else uses, as modprobe -r does") String removeDependencies,
+            @QueryParam("dryRun") @DefaultValue("false") @Parameter(description = "Answer 200 with what the removal"
+                    + " would do (RemovalPlan: the modules in removal order, what holds each now, whether only force"
+                    + " would pass) instead of doing it: no kernel call, no job") String dryRun,
             @Context SecurityContext caller) {
+        if (flag("dryRun", dryRun)) {
+            return Response.ok(operations.planUnload(ModuleName.of(rawName),
+                    unloadOptions(timeout, force, removeDependencies, caller))).build();
+        }
         Job job = startUnload(rawName, timeout, force, removeDependencies, caller);
         JobSnapshot s = job.snapshot();
         return Response.accepted(s).location(URI.create("/jobs/" + s.id())).build();
@@ -232,8 +275,14 @@ public class ModulesResource {
     @Operation(hidden = true)
     public Multi<OutboundSseEvent> unloadStreaming(@PathParam("name") String rawName,
             @QueryParam("timeout") String timeout, @QueryParam("force") @DefaultValue("false") String force,
-            @QueryParam("removeDependencies") @DefaultValue("false") String removeDependencies, @Context Sse sse,
+            @QueryParam("removeDependencies") @DefaultValue("false") String removeDependencies,
+            @QueryParam("dryRun") @DefaultValue("false") String dryRun, @Context Sse sse,
             @Context SecurityContext caller, @Context ContainerRequestContext request) {
+        if (flag("dryRun", dryRun)) {
+            // A plan is one JSON answer, never a stream; and a dry run must never start the removal.
+            throw new IllegalArgumentException("dryRun=true answers with a plan as application/json; ask without"
+                    + " Accept: text/event-stream");
+        }
         Job job = startUnload(rawName, timeout, force, removeDependencies, caller);
         audit.write(request, 200, job.snapshot());
         return JobAnswers.stream(job, sse);
@@ -242,13 +291,17 @@ public class ModulesResource {
     private Job startUnload(String rawName, String timeout, String force, String removeDependencies,
             SecurityContext caller) {
         ModuleName name = ModuleName.of(rawName);
+        return operations.unload(name, unloadOptions(timeout, force, removeDependencies, caller)).job();
+    }
+
+    private UnloadOptions unloadOptions(String timeout, String force, String removeDependencies, SecurityContext caller) {
         Duration t = timeout == null ? config.unload().defaultTimeout()
                 : DurationText.parse(timeout, config.unload().maxTimeout());
         UnloadOptions options = new UnloadOptions(t, flag("force", force), flag("removeDependencies", removeDependencies));
         if (options.force()) {
             requireAdmin(caller, "force=true (a forced removal taints the kernel)");
         }
-        return operations.unload(name, options).job();
+        return options;
     }
 
     private static void requireAdmin(SecurityContext caller, String what) {

@@ -38,6 +38,7 @@ public final class ModuleOperations implements AutoCloseable {
     private final Admission admission;
     private final LoadRunner loader;
     private final PatientRemoval remover;
+    private final RemovalPlanner planner;
 
     public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock) {
         this(kernel, registry, settings, observer, clock, Ticker.SYSTEM, ModulePolicy.ALLOW_ALL);
@@ -56,6 +57,7 @@ public final class ModuleOperations implements AutoCloseable {
         Dependencies dependencies = new DependencySteps();
         this.loader = new LoadRunner(kernel, dependencies, settings, observer);
         this.remover = new PatientRemoval(kernel, dependencies, settings, observer);
+        this.planner = new RemovalPlanner(kernel, new io.kmodd.usage.UsageExplainer(kernel, PatientRemoval.SCAN_BUDGET));
     }
 
     private static ThreadPoolExecutor workers(int n) {
@@ -135,13 +137,25 @@ public final class ModuleOperations implements AutoCloseable {
                         ? name + " is built into the kernel and cannot be removed"
                         : name + " is not loaded");
             }
-            if (!options.force() && !usage.get().holders().isEmpty()) {
+            // The kernel refuses a module other modules hold even when forced (delete_module answers
+            // EWOULDBLOCK before it looks at O_TRUNC): force cannot help either.
+            if (!usage.get().holders().isEmpty()) {
                 throw new RefusedException(Refusal.IN_USE_BY_HOLDERS, name + " is used by "
                         + ModuleName.joined(usage.get().holders()) + "; waiting cannot help until they are removed first");
             }
         }
         Lane.Submission s = submitUnload(name, options, null);
         return new UnloadTicket(s.job(), s.joined());
+    }
+
+    /**
+     * What {@link #unload} with the same options would do, through the same checks (policy, whether
+     * writes are possible, whether it is loaded), without a kernel call or a job.
+     */
+    public RemovalPlan planUnload(ModuleName name, UnloadOptions options) {
+        admission.allowed(name, "removing");
+        admission.requireWritable();
+        return planner.plan(name, options);
     }
 
     private Lane.Submission submitUnload(ModuleName name, UnloadOptions options, String parentId) {

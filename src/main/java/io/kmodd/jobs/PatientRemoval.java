@@ -10,6 +10,8 @@ import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.RefcountProbe;
 import io.kmodd.text.DurationText;
+import io.kmodd.usage.UsageExplainer;
+import io.kmodd.usage.UsageExplanation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +30,19 @@ import java.util.concurrent.CompletableFuture;
  * {@link Attempts}, whose polls run one at a time).
  */
 final class PatientRemoval {
+    /** What one explanation of a busy module may spend walking /proc. */
+    static final Duration SCAN_BUDGET = Duration.ofMillis(250);
+    /** How often a waiting removal explains its module's refcount afresh (at least the progress interval). */
+    static final Duration EXPLAIN_EVERY = Duration.ofSeconds(2);
     private final Kernel kernel;
+    private final UsageExplainer explainer;
     private final Dependencies dependencies;
     private final Settings settings;
     private final JobObserver observer;
 
     PatientRemoval(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer) {
         this.kernel = kernel;
+        this.explainer = new UsageExplainer(kernel, SCAN_BUDGET);
         this.dependencies = dependencies;
         this.settings = settings;
         this.observer = observer;
@@ -78,6 +86,10 @@ final class PatientRemoval {
         private int count;
         private Optional<Errno> lastRefusal = Optional.empty();
         private Optional<ModuleUsage> seen = Optional.empty();
+        private final long explainEvery;
+        private long nextExplain;
+        private CompletableFuture<Void> explaining = CompletableFuture.completedFuture(null);
+        private volatile Optional<UsageExplanation> explanation = Optional.empty();
 
         Attempts(JobRun run, UnloadOptions opts, RefcountProbe probe, long deadline) {
             this.run = run;
@@ -87,6 +99,27 @@ final class PatientRemoval {
             this.probe = probe;
             this.nextFull = run.now();
             this.nextProgress = run.now() + settings.progressInterval().toNanos();
+            this.explainEvery = Math.max(settings.progressInterval().toNanos(), EXPLAIN_EVERY.toNanos());
+            this.nextExplain = run.now();
+        }
+
+        /**
+         * While the module is in use, explains its refcount on a worker (a walk of /proc, never on the
+         * poll's thread and never more often than every {@link #EXPLAIN_EVERY}); progress events and the
+         * timeout's detail carry the latest explanation.
+         */
+        private void explainIfDue(long now, ModuleUsage u) {
+            if (u.refcnt() == 0 || opts.force() || opts.timeout().isZero() || now < nextExplain || !explaining.isDone()) {
+                return;
+            }
+            nextExplain = now + explainEvery;
+            try {
+                explaining = CompletableFuture.supplyAsync(() -> explainer.explain(name), run.workers())
+                        .thenAccept(e -> explanation = e)
+                        .exceptionally(t -> null);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // kmodd is stopping: the wait ends as interrupted on its own; no explanation is owed.
+            }
         }
 
         /** The success message once the module is gone; empty to wait on. */
@@ -103,12 +136,13 @@ final class PatientRemoval {
                 }
                 u = full.get();
                 nextFull = now + settings.progressInterval().toNanos();
-                if (!opts.force() && !u.holders().isEmpty()) {
+                if (!u.holders().isEmpty()) {
                     throw new JobEnded(new Outcome.Failed(Reason.IN_USE_BY_HOLDERS, name + " is held by " + ModuleName.joined(u.holders())
                             + "; waiting cannot help until they are removed (or use removeDependencies on them)"));
                 }
             }
             seen = Optional.of(u);
+            explainIfDue(now, u);
             if (u.refcnt() != lastRefcnt) {
                 run.event(EventType.REFCNT, "refcnt of " + name + " is " + u.refcnt(), Map.of("refcnt", u.refcnt()));
                 lastRefcnt = u.refcnt();
@@ -121,7 +155,11 @@ final class PatientRemoval {
                 }
             }
             if (now >= nextProgress && now < deadline) {
-                run.progress("waiting for " + name + ": refcnt " + u.refcnt(), Map.of("refcnt", u.refcnt(), "attempts", count));
+                Optional<UsageExplanation> e = explanation.filter(x -> x.refcnt() == u.refcnt());
+                run.progress("waiting for " + name + ": " + e.map(UsageExplanation::summary).orElse("refcnt " + u.refcnt()),
+                        e.<Map<String, Object>>map(x -> Map.of("refcnt", u.refcnt(), "attempts", count, "explained", x.explained(),
+                                "holding", x.holding().stream().map(h -> h.what()).toList()))
+                                .orElse(Map.of("refcnt", u.refcnt(), "attempts", count)));
                 nextProgress = now + settings.progressInterval().toNanos();
             }
             return Optional.empty();
@@ -163,7 +201,9 @@ final class PatientRemoval {
             ModuleUsage u = seen.orElseThrow();
             String detail;
             if (u.refcnt() > 0) {
-                detail = "still in use: refcnt " + u.refcnt() + " " + after + "; " + name + " stays loaded";
+                detail = "still in use: refcnt " + u.refcnt() + " " + after + "; " + name + " stays loaded"
+                        + explanation.filter(e -> !e.holding().isEmpty())
+                                .map(e -> "; last seen holding it: " + e.summary()).orElse("");
             } else if (lastRefusal.isPresent()) {
                 detail = "the kernel still refuses removal (" + lastRefusal.get().name() + ") " + after + ", " + count
                         + (count == 1 ? " attempt" : " attempts") + "; " + name + " stays loaded";

@@ -27,6 +27,13 @@ public interface Kernel {
         return usage(name).map(u -> u.state() == ModuleState.LIVE).orElse(false);
     }
 
+    /**
+     * Scans what on the host can hold modules (mounts, open device files, block devices, network
+     * interfaces), giving up on the process scan when {@code budget} is spent (and saying so in
+     * {@link HostFacts#notVisible()}). Costs a walk of /proc: never call it on every poll.
+     */
+    HostFacts hostFacts(java.time.Duration budget);
+
     /** Opens a cheap repeated reader of the module's refcount, for wait loops. */
     RefcountProbe refcountProbe(ModuleName name);
 

@@ -60,6 +60,13 @@ public class CoreWiring {
         return registry;
     }
 
+    /** Explanations answered by the API cost one host scan each, bounded as a waiting removal's are. */
+    @Produces
+    @jakarta.inject.Singleton
+    io.kmodd.usage.UsageExplainer usageExplainer(Kernel kernel) {
+        return new io.kmodd.usage.UsageExplainer(kernel, java.time.Duration.ofMillis(250));
+    }
+
     @Produces
     @ApplicationScoped
     ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer,

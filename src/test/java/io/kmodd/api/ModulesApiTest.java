@@ -41,6 +41,57 @@ class ModulesApiTest {
     }
 
     @Test
+    void usageExplainsTheRefcountFromWhatTheHostShows() {
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        kernel.setUsers("loop", 2);
+        io.kmodd.kernel.DeviceNumber loop0 = new io.kmodd.kernel.DeviceNumber(io.kmodd.kernel.DeviceNumber.Kind.BLOCK, 7, 0);
+        kernel.hostFacts(new io.kmodd.kernel.HostFacts(List.of(), List.of(new io.kmodd.kernel.HostFacts.OpenDevice(812, "qemu-img",
+                java.util.Optional.of("backup.service"), "/dev/loop0", loop0, java.util.Optional.empty())), List.of(), List.of(),
+                java.util.Map.of(7, "loop"), java.util.Map.of(), List.of("processes: the scan stopped after 10 of 20 processes")));
+        given().get("/modules/loop/usage").then().statusCode(200)
+                .body("module", equalTo("loop")).body("refcnt", equalTo(2)).body("explained", equalTo(1))
+                .body("complete", equalTo(false))
+                .body("holding[0].kind", equalTo("process")).body("holding[0].details.pid", equalTo(812))
+                .body("holding[0].source", equalTo("/proc/812/fd"))
+                .body("notVisible[0]", startsWith("processes: the scan stopped"))
+                .body("summary", startsWith("refcnt 2, 1 explained: /dev/loop0 open by pid 812 (qemu-img, backup.service)"));
+        given().get("/modules/loop").then().statusCode(200).body("usage", equalTo("/modules/loop/usage"));
+        given().get("/modules/xfs/usage").then().statusCode(404).contentType("application/problem+json");
+        given().urlEncodingEnabled(false).get("/modules/..%2Fx/usage").then().statusCode(400);
+        assertThat(kernel.hostScans()).isEqualTo(1);
+    }
+
+    @Test
+    void aDryRunPlansTheRemovalWithoutAKernelCallOrAJob() {
+        given().post("/modules/xfs/load?wait=5s").then().statusCode(200);
+        int jobs = given().get("/jobs?limit=1000").then().extract().jsonPath().getList("id").size();
+        int calls = kernel.totalCalls();
+        // xfs unused: removed at once, and libcrc32c, used by xfs alone, after it.
+        given().post("/modules/xfs/unload?dryRun=true&removeDependencies=true&timeout=5s").then().statusCode(200)
+                .body("module", equalTo("xfs")).body("options.removeDependencies", equalTo(true))
+                .body("steps.module", equalTo(List.of("xfs", "libcrc32c")))
+                .body("steps.outlook", equalTo(List.of("ready", "ready")))
+                .body("steps[1].dependency", equalTo(true));
+        // Without removeDependencies, libcrc32c is blocked by its holder, force or not.
+        given().post("/modules/libcrc32c/unload?dryRun=true").then().statusCode(200)
+                .body("steps[0].outlook", equalTo("blocked")).body("steps[0].blockers[0]", equalTo("used by xfs"));
+        // In use: the removal would wait, and the plan says what holds it.
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        kernel.setUsers("loop", 1);
+        given().post("/modules/loop/unload?dryRun=true").then().statusCode(200)
+                .body("steps[0].outlook", equalTo("waits")).body("steps[0].refcnt", equalTo(1))
+                .body("steps[0].blockers[0]", startsWith("refcnt 1, 0 explained"))
+                .body("steps[0].usage.refcnt", equalTo(1));
+        // The same validation as the real unload.
+        given().post("/modules/dummy/unload?dryRun=true").then().statusCode(404).contentType("application/problem+json");
+        given().post("/modules/loop/unload?dryRun=maybe").then().statusCode(400);
+        given().post("/modules/loop/unload?dryRun=true&timeout=-1s").then().statusCode(400);
+        assertThat(kernel.totalCalls()).isEqualTo(calls);
+        assertThat(given().get("/jobs?limit=1000").then().extract().jsonPath().getList("id")).hasSize(jobs);
+        assertThat(kernel.isLoaded("xfs")).isTrue();
+    }
+
+    @Test
     void notLoadedIs404SayingWhetherItExistsOnDisk() {
         given().get("/modules/xfs").then().statusCode(404).contentType("application/problem+json")
                 .body("detail", containsString("exists in the module tree"));

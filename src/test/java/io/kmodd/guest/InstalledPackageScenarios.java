@@ -96,6 +96,34 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
                 Integer.parseInt(unit.get("TasksMax")));
     }
 
+    /**
+     * The package's opt-in drop-in (CAP_SYS_PTRACE) lets the service name the process holding a module,
+     * which the plain unit cannot see; the exposure it costs is measured and printed.
+     */
+    @Test
+    @Order(25)
+    void theOptInDropInLetsTheServiceNameProcessesHoldingAModule() throws Exception {
+        RequestAs viewer = as("viewer");
+        as("operator").given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        String dropIn = "/etc/systemd/system/kmodd.service.d/see-processes.conf";
+        sh("install -D -m644 /usr/share/kmodd/see-processes.conf " + dropIn + " && systemctl daemon-reload && systemctl restart kmodd");
+        try {
+            guest().awaitUp(Duration.ofMinutes(3));
+            String security = sh("systemd-analyze security kmodd --no-pager 2>&1 | tail -n 1");
+            System.out.println("with " + dropIn + ": " + security.strip());
+            sh("(exec 3</dev/loop0; exec sleep 600) >/dev/null 2>&1 & echo $! > /tmp/dropin-holder; sleep 0.3");
+            String pid = sh("cat /tmp/dropin-holder");
+            JsonPath usage = viewer.given().get("/modules/loop/usage").then().statusCode(200).extract().jsonPath();
+            assertThat(usage.getList("holding.what", String.class)).as(usage.prettify())
+                    .contains("/dev/loop0 open by pid " + pid + " (sleep, kmodd-guest-agent.service)");
+            assertThat(usage.getBoolean("complete")).as(usage.prettify()).isTrue();
+            assertThat(usage.getList("notVisible", String.class)).as(usage.prettify()).isEmpty();
+        } finally {
+            sh("kill $(cat /tmp/dropin-holder) 2>/dev/null; rm -f " + dropIn + " && systemctl daemon-reload && systemctl restart kmodd");
+            guest().awaitUp(Duration.ofMinutes(3));
+        }
+    }
+
     private static long bytes(String systemdSize) {
         long n = Long.parseLong(systemdSize.replaceAll("[KMG]$", ""));
         return switch (systemdSize.charAt(systemdSize.length() - 1)) {

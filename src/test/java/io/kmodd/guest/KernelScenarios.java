@@ -440,6 +440,106 @@ abstract class KernelScenarios {
         assertThat(log).doesNotContain(operatorToken).doesNotContain(deployment.token("viewer"));
     }
 
+    /** Undoes what a scenario set up in the guest. */
+    private interface Releaser {
+        void run() throws Exception;
+    }
+
+    /**
+     * What holds a module, on the real kernel: loop held by a process's open descriptor (named when kmodd may
+     * see other users' processes: as root; under the packaged unit it says it cannot), by a file attached
+     * with losetup and by an ext4 mount from a loop device; ext4 held by that mount; libcrc32c held by xfs;
+     * dummy holding nothing but taking dummy0 with it. A removal waiting on loop streams the explanation and
+     * succeeds once everything is released.
+     */
+    @Test
+    @Order(19)
+    void usageExplainsWhatHoldsAModuleAndAWaitingRemovalStreamsIt() throws Exception {
+        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        given().post("/modules/ext4/load?wait=120s").then().statusCode(200);
+        guest.run("truncate -s 8M /tmp/attached.img && losetup /dev/loop1 /tmp/attached.img"
+                + " && truncate -s 32M /tmp/usage-ext4.img && mkfs.ext4 -q -F /tmp/usage-ext4.img && mkdir -p /tmp/usage-mnt"
+                + " && losetup /dev/loop2 /tmp/usage-ext4.img && mount -t ext4 /dev/loop2 /tmp/usage-mnt"
+                + " && { (exec 3</dev/loop0; exec sleep 600) >/dev/null 2>&1 & echo $! > /tmp/usage-holder; } && sleep 0.3");
+        Releaser release = () -> guest.run("kill $(cat /tmp/usage-holder) 2>/dev/null; umount /tmp/usage-mnt 2>/dev/null;"
+                + " losetup -d /dev/loop2 2>/dev/null; losetup -d /dev/loop1 2>/dev/null; true");
+        try {
+            boolean seesProcesses = !(deployment instanceof InstalledPackage);
+            String pid = guest.run("cat /tmp/usage-holder");
+            int refcnt = Integer.parseInt(guest.run("cat /sys/module/loop/refcnt"));
+            JsonPath loop = given().get("/modules/loop/usage").then().statusCode(200).extract().jsonPath();
+            List<String> what = loop.getList("holding.what");
+            assertThat(loop.getInt("refcnt")).isEqualTo(refcnt);
+            assertThat(what).as(loop.prettify()).contains("loop1 attached to /tmp/attached.img", "loop2 attached to /tmp/usage-ext4.img",
+                    "/dev/loop2 mounted at /tmp/usage-mnt (ext4)");
+            if (seesProcesses) {
+                assertThat(what).as(loop.prettify()).contains("/dev/loop0 open by pid " + pid + " (sleep)");
+                assertThat(loop.getInt("explained")).as(loop.prettify()).isEqualTo(refcnt);
+                assertThat(loop.getBoolean("complete")).isTrue();
+            } else {
+                assertThat(loop.getList("notVisible", String.class)).as(loop.prettify())
+                        .anySatisfy(n -> assertThat(n).contains("CAP_SYS_PTRACE"));
+                assertThat(loop.getInt("explained")).as(loop.prettify()).isEqualTo(refcnt - 1);
+                assertThat(loop.getBoolean("complete")).isFalse();
+            }
+            JsonPath ext4 = given().get("/modules/ext4/usage").then().statusCode(200).extract().jsonPath();
+            assertThat(ext4.getList("holding.what", String.class)).as(ext4.prettify()).contains("ext4 from /dev/loop2 mounted at /tmp/usage-mnt");
+            assertThat(ext4.getInt("explained")).as(ext4.prettify()).isEqualTo(Integer.parseInt(guest.run("cat /sys/module/ext4/refcnt")));
+
+            // A dry run says the same, without a kernel call.
+            double calls = kernelCalls();
+            JsonPath plan = given().post("/modules/loop/unload?dryRun=true").then().statusCode(200).extract().jsonPath();
+            assertThat(plan.getString("steps[0].outlook")).as(plan.prettify()).isEqualTo("waits");
+            assertThat(plan.getString("steps[0].blockers[0]")).as(plan.prettify()).contains("loop1 attached to /tmp/attached.img");
+            assertThat(kernelCalls()).isEqualTo(calls);
+
+            // A removal waiting on loop carries the explanation in its progress events.
+            String id = startUnload("loop", "timeout=2m");
+            String fragment = seesProcesses ? "open by pid " + pid : "loop1 attached to /tmp/attached.img";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            List<String> progress;
+            do {
+                assertThat(System.nanoTime()).as("a progress event naming what holds loop").isLessThan(deadline);
+                Thread.sleep(200);
+                progress = given().get("/jobs/" + id).then().extract().jsonPath().getList("events.findAll { it.type == 'progress' }.message");
+            } while (progress.stream().noneMatch(m -> m.contains(fragment)));
+            release.run();
+            assertThat(awaitJob(id, Duration.ofMinutes(1)).getString("state")).isEqualTo("succeeded");
+            assertThat(awaitJob(startUnload("ext4", "timeout=60s"), Duration.ofMinutes(1)).getString("state")).isEqualTo("succeeded");
+        } finally {
+            release.run();
+        }
+        // A holder module, fully explained.
+        given().post("/modules/xfs/load?wait=120s").then().statusCode(200);
+        JsonPath xfsPlan = given().post("/modules/xfs/unload?dryRun=true&removeDependencies=true").then().statusCode(200)
+                .extract().jsonPath();
+        assertThat(xfsPlan.getList("steps.module", String.class)).as(xfsPlan.prettify()).containsExactly("xfs", "libcrc32c");
+        assertThat(xfsPlan.getList("steps.outlook", String.class)).as(xfsPlan.prettify()).containsExactly("ready", "ready");
+        given().post("/modules/libcrc32c/unload?dryRun=true").then().statusCode(200)
+                .body("steps[0].outlook", equalTo("blocked")).body("steps[0].blockers[0]", equalTo("used by xfs"));
+        JsonPath crc = given().get("/modules/libcrc32c/usage").then().statusCode(200).extract().jsonPath();
+        assertThat(crc.getList("holding.what", String.class)).as(crc.prettify()).contains("module xfs uses it");
+        assertThat(crc.getInt("explained")).as(crc.prettify()).isEqualTo(Integer.parseInt(guest.run("cat /sys/module/libcrc32c/refcnt")));
+        assertThat(awaitJob(startUnload("xfs", "timeout=60s&removeDependencies=true"), Duration.ofMinutes(1)).getString("state"))
+                .isEqualTo("succeeded");
+
+        // An interface holds no reference, but a removal of its driver takes it.
+        guest.run("ip link add kmodd-dummy0 type dummy");
+        JsonPath dummy = given().get("/modules/dummy/usage").then().statusCode(200).extract().jsonPath();
+        assertThat(dummy.getList("removalDestroys.what", String.class)).as(dummy.prettify())
+                .contains("network interface kmodd-dummy0 (down)");
+        assertThat(dummy.getInt("refcnt")).isZero();
+        assertThat(awaitJob(startUnload("dummy", "timeout=30s"), Duration.ofMinutes(1)).getString("state")).isEqualTo("succeeded");
+        assertThat(guest.sh("ip link show kmodd-dummy0").rc()).isNotZero();
+
+        // A module without an exit function (vrf on both kernels): only force would remove it.
+        given().post("/modules/vrf/load?wait=60s").then().statusCode(200);
+        given().post("/modules/vrf/unload?dryRun=true").then().statusCode(200)
+                .body("steps[0].permanent", equalTo(true)).body("steps[0].outlook", equalTo("only-force"))
+                .body("steps[0].blockers[0]", containsString("[permanent]"));
+        assertThat(guest.run("grep '^vrf ' /proc/modules")).contains("[permanent]");
+    }
+
     /**
      * The target is what it claims: the kernel series it names, and on 6.12 every module this suite loaded
      * was a compressed file the kernel decompresses itself.

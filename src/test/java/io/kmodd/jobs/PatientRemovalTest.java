@@ -12,6 +12,8 @@ import io.kmodd.testing.SimulatedKernel;
 import io.kmodd.testing.VirtualTicker;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -101,6 +103,23 @@ class PatientRemovalTest {
         assertThat(kernel.isLoaded("loop")).isTrue();
         assertThat(kernel.deleteCalls("loop")).isZero();
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void aWaitingRemovalExplainsWhatHoldsTheModuleInProgressAndAtItsDeadlineWithoutScanningEveryPoll() throws Exception {
+        kernel.setUsers("loop", 1);
+        io.kmodd.kernel.DeviceNumber loop0 = new io.kmodd.kernel.DeviceNumber(io.kmodd.kernel.DeviceNumber.Kind.BLOCK, 7, 0);
+        kernel.hostFacts(new io.kmodd.kernel.HostFacts(List.of(), List.of(new io.kmodd.kernel.HostFacts.OpenDevice(812, "qemu-img",
+                Optional.empty(), "/dev/loop0", loop0, Optional.empty())), List.of(), List.of(), Map.of(7, "loop"), Map.of(), List.of()));
+        Job job = unload("loop", within(Duration.ofSeconds(3)));
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.snapshot().error().detail()).isEqualTo("still in use: refcnt 1 after 3s; loop stays loaded;"
+                + " last seen holding it: refcnt 1, 1 explained: /dev/loop0 open by pid 812 (qemu-img)");
+        assertThat(job.snapshot().events()).anyMatch(e -> e.type() == EventType.PROGRESS
+                && e.message().equals("waiting for loop: refcnt 1, 1 explained: /dev/loop0 open by pid 812 (qemu-img)")
+                && Integer.valueOf(1).equals(e.data().get("explained")));
+        // 3 s of 5 ms polls is 600 reads of the refcount; the host was scanned once per 2 s.
+        assertThat(kernel.hostScans()).isBetween(1, 2);
     }
 
     @Test

@@ -37,7 +37,8 @@ class DebianPackageIT {
         assertThat(c.rc()).isZero();
         assertThat(c.out()).contains("./usr/lib/kmodd/quarkus-run.jar", "./usr/lib/kmodd/app/kmodd-",
                 "./lib/systemd/system/kmodd.service", "./etc/kmodd/application.properties",
-                "./usr/lib/kmodd/config -> /etc/kmodd", "./usr/share/doc/kmodd/copyright");
+                "./usr/lib/kmodd/config -> /etc/kmodd", "./usr/share/doc/kmodd/copyright",
+                "./usr/share/kmodd/see-processes.conf");
         assertThat(c.out()).doesNotContain("./etc/kmodd/tokens");
         Result info = run(List.of("dpkg-deb", "-I", deb().toString()));
         assertThat(info.out()).contains("Package: kmodd", "Architecture: amd64", "libkmod2", "openjdk-17-jre-headless",

@@ -50,6 +50,8 @@ public final class SimulatedKernel implements Kernel {
     private volatile CountDownLatch loadGate;
     private final CountDownLatch loadEntered = new CountDownLatch(1);
     private volatile KernelSupport support = new KernelSupport(true, true, false, true, List.of());
+    private volatile io.kmodd.kernel.HostFacts hostFacts = io.kmodd.kernel.HostFacts.none();
+    private final AtomicInteger hostScans = new AtomicInteger();
 
     /** Puts a module in the module tree with its hard dependencies (already in load order). */
     public synchronized SimulatedKernel define(String name, String... deps) {
@@ -78,6 +80,9 @@ public final class SimulatedKernel implements Kernel {
         afterScriptedFinit.clear();
         loadGate = null;
         support = new KernelSupport(true, true, false, true, List.of());
+        hostFacts = io.kmodd.kernel.HostFacts.none();
+        hostScans.set(0);
+        aliases.clear();
     }
 
     /** Loads held until {@link #releaseLoads()} are counted and block inside finit_module. */
@@ -222,9 +227,18 @@ public final class SimulatedKernel implements Kernel {
         return false;
     }
 
+    private final Map<String, ModuleName> aliases = new ConcurrentHashMap<>();
+
+    /** An alias the module tree resolves to a defined module, as modules.alias would ("fs-ext3" to ext4). */
+    public SimulatedKernel alias(String alias, String module) {
+        aliases.put(alias, ModuleName.of(module));
+        return this;
+    }
+
     @Override
     public synchronized List<ResolvedModule> resolve(String nameOrAlias) {
-        ResolvedModule m = tree.get(ModuleName.of(nameOrAlias));
+        ModuleName aliased = aliases.get(nameOrAlias);
+        ResolvedModule m = aliased != null ? tree.get(aliased) : tree.get(ModuleName.of(nameOrAlias));
         return m == null ? List.of() : List.of(m);
     }
 
@@ -299,7 +313,8 @@ public final class SimulatedKernel implements Kernel {
         if (m == null) {
             throw new KernelException(KernelCall.DELETE_MODULE, Errno.ENOENT);
         }
-        if (!force && (m.users > 0 || !m.holders.isEmpty())) {
+        // As the kernel: holders refuse the removal even when forced; force passes only the refcount.
+        if (!m.holders.isEmpty() || (!force && m.users > 0)) {
             throw new KernelException(KernelCall.DELETE_MODULE, Errno.EAGAIN);
         }
         if (m.state != ModuleState.LIVE && !force) {
@@ -312,5 +327,21 @@ public final class SimulatedKernel implements Kernel {
     @Override
     public long taintMask() {
         return 0;
+    }
+
+    /** What the next host scans find (mounts, open devices, block devices, interfaces). */
+    public void hostFacts(io.kmodd.kernel.HostFacts facts) {
+        hostFacts = facts;
+    }
+
+    /** How many host scans were made. */
+    public int hostScans() {
+        return hostScans.get();
+    }
+
+    @Override
+    public io.kmodd.kernel.HostFacts hostFacts(java.time.Duration budget) {
+        hostScans.incrementAndGet();
+        return hostFacts;
     }
 }

@@ -24,6 +24,18 @@ interface LibC extends Library {
     /** close(2). */
     int close(int fd) throws LastErrorException;
 
+    /** capget(2): the calling thread's capability sets (header, then two data structs). */
+    int capget(com.sun.jna.Pointer header, com.sun.jna.Pointer data) throws LastErrorException;
+
+    /** capset(2): sets them, for the calling thread only. */
+    int capset(com.sun.jna.Pointer header, com.sun.jna.Pointer data) throws LastErrorException;
+
+    /** socket(2): a descriptor for the ioctl below, or -1 with errno. */
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    /** ioctl(2) with a pointer argument. */
+    int ioctl(int fd, long request, com.sun.jna.Pointer arg) throws LastErrorException;
+
     /**
      * syscall(2): finit_module(int fd, const char *param_values, int flags) and
      * delete_module(const char *name, unsigned int flags), which glibc does not wrap. 0 on success, -1

@@ -29,6 +29,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     private final ModuleResolver resolver;
     private final Syscalls syscalls = new Syscalls();
     private final ModuleImages images;
+    private final HostScan hostScan;
 
     /** @param modulesDir the module tree, or null for the running kernel's */
     public LinuxKernel(Path procRoot, Path sysRoot, String modulesDir) {
@@ -37,6 +38,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
         this.sysModule = new SysModule(paths);
         this.images = new ModuleImages(paths);
         this.resolver = new ModuleResolver(modulesDir);
+        this.hostScan = new HostScan(paths, syscalls::ethtoolDriver);
     }
 
     @Override
@@ -97,6 +99,11 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     @Override
     public Optional<ModuleUsage> usage(ModuleName name) {
         return sysModule.usage(name);
+    }
+
+    @Override
+    public io.kmodd.kernel.HostFacts hostFacts(java.time.Duration budget) {
+        return hostScan.scan(budget);
     }
 
     @Override

@@ -87,6 +87,94 @@ final class Syscalls {
         }
     }
 
+    /**
+     * The one thread that asks network interfaces for their driver. SIOCETHTOOL first calls the kernel's
+     * dev_load(), which, for a name that no longer exists (an interface gone since /sys/class/net was
+     * listed), runs request_module() with the caller's CAP_SYS_MODULE or CAP_NET_ADMIN: kmodd would load a
+     * module named after an interface, past its own policy. This thread drops both capabilities, from its
+     * effective and permitted sets, before its first ioctl; capabilities are per thread, so the rest of
+     * kmodd keeps them.
+     */
+    private final java.util.concurrent.ExecutorService netInfo = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kmodd-netinfo");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final int CAP_NET_ADMIN = 12;
+    private static final int CAP_SYS_MODULE = 16;
+    private boolean autoloadDropped;
+
+    /**
+     * The driver of a network interface as ethtool -i reports it (SIOCETHTOOL, ETHTOOL_GDRVINFO): for
+     * virtual links their kind (dummy, veth, bridge), which is also their module's name. Empty when the
+     * interface has no such answer, or when the capabilities that let the kernel autoload could not be
+     * dropped (then no ioctl is made at all).
+     */
+    java.util.Optional<String> ethtoolDriver(String ifname) {
+        byte[] name = ifname.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (name.length >= 16) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return netInfo.submit(() -> autoloadDropped() ? drvinfo(name) : java.util.Optional.<String>empty())
+                    .get(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                | java.util.concurrent.RejectedExecutionException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** On the netinfo thread: drops CAP_SYS_MODULE and CAP_NET_ADMIN for good; whether they are gone. */
+    private boolean autoloadDropped() {
+        if (autoloadDropped) {
+            return true;
+        }
+        try (com.sun.jna.Memory header = new com.sun.jna.Memory(8); com.sun.jna.Memory data = new com.sun.jna.Memory(24)) {
+            header.setInt(0, 0x20080522); // _LINUX_CAPABILITY_VERSION_3
+            header.setInt(4, 0); // this thread
+            libc().capget(header, data);
+            int drop = ~((1 << CAP_SYS_MODULE) | (1 << CAP_NET_ADMIN));
+            data.setInt(0, data.getInt(0) & drop); // effective
+            data.setInt(4, data.getInt(4) & drop); // permitted
+            header.setInt(0, 0x20080522);
+            libc().capset(header, data);
+            autoloadDropped = true;
+        } catch (LastErrorException e) {
+            autoloadDropped = false;
+        }
+        return autoloadDropped;
+    }
+
+    private java.util.Optional<String> drvinfo(byte[] name) {
+        int fd;
+        try {
+            fd = libc().socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */ | LibC.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            return java.util.Optional.empty();
+        }
+        try (com.sun.jna.Memory info = new com.sun.jna.Memory(196); com.sun.jna.Memory ifreq = new com.sun.jna.Memory(40)) {
+            info.clear();
+            ifreq.clear();
+            info.setInt(0, 3); // ETHTOOL_GDRVINFO
+            ifreq.write(0, name, 0, name.length);
+            ifreq.setPointer(16, info); // ifr_data
+            libc().ioctl(fd, 0x8946 /* SIOCETHTOOL */, ifreq);
+            String driver = info.getString(4, "US-ASCII");
+            return driver.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(driver);
+        } catch (LastErrorException e) {
+            return java.util.Optional.empty();
+        } finally {
+            try {
+                libc().close(fd);
+            } catch (LastErrorException ignored) {
+                // Nothing was written through it.
+            }
+        }
+    }
+
     void deleteModule(String name, boolean force) throws KernelException {
         if (deleteModule < 0) {
             throw new KernelException(KernelCall.DELETE_MODULE, Errno.ENOSYS);
