@@ -356,6 +356,84 @@ abstract class KernelScenarios {
         assertThat(metric("kmodd_merged_requests_total", "operation=\"load\"")).isGreaterThan(0);
     }
 
+    /**
+     * The real Prometheus with the shipped configuration and rules, authenticating with a viewer token from
+     * a file: kmodd's target is up, a refcount series follows the kernel, counters move after a burst,
+     * KmoddRemovalStuck goes pending, fires and resolves around a held removal, no series outlives its
+     * module, and every Grafana panel's query returns data.
+     */
+    @Test
+    @Order(12)
+    void aRealPrometheusScrapesAndAlertsWithTheShippedConfiguration() throws Exception {
+        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        try (RealPrometheus prom = RealPrometheus.scrape(guest.kmoddPort(), deployment.token("viewer"))) {
+            String[] health = {""};
+            prom.await("the kmodd target up", () -> (health[0] = prom.targetHealth()).startsWith("up"), Duration.ofSeconds(60));
+            System.out.println("prometheus: target " + health[0].strip());
+            String loopRefcnt = "kmodd_module_refcount{job=\"kmodd\",module=\"loop\"}";
+            prom.awaitValue(loopRefcnt, v -> v == 0.0, Duration.ofSeconds(30));
+            guest.run("(exec 3</dev/loop0; exec sleep 600) >/dev/null 2>&1 & echo $! > /tmp/prom-holder; sleep 0.3");
+            prom.awaitValue(loopRefcnt, v -> v == 1.0, Duration.ofSeconds(30));
+            System.out.println("prometheus: " + loopRefcnt + " = 1 while /dev/loop0 is held (0 before)");
+
+            // A burst of concurrent loads: kernel calls and merged requests move.
+            double calls = prom.value("sum(kmodd_kernel_calls_total)");
+            double merged = prom.value("sum(kmodd_merged_requests_total)");
+            assertThat(loaded("xfs")).isFalse();
+            ExecutorService pool = Executors.newFixedThreadPool(10);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Response>> burst = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                burst.add(pool.submit((Callable<Response>) () -> {
+                    go.await();
+                    return given().post("/modules/xfs/load?wait=60s");
+                }));
+            }
+            go.countDown();
+            int mostRequests = 0;
+            for (Future<Response> f : burst) {
+                Response r = f.get(90, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+                Integer requests = r.path("requests");
+                mostRequests = Math.max(mostRequests, requests == null ? 0 : requests);
+            }
+            pool.shutdown();
+            assertThat(mostRequests).as("requests merged into one load").isGreaterThan(1);
+            prom.awaitValue("sum(kmodd_kernel_calls_total)", v -> v > calls, Duration.ofSeconds(30));
+            double mergedAfter = prom.awaitValue("sum(kmodd_merged_requests_total)", v -> v > merged, Duration.ofSeconds(30));
+            System.out.println("prometheus: sum(kmodd_kernel_calls_total) " + calls + " -> " + prom.value("sum(kmodd_kernel_calls_total)")
+                    + ", sum(kmodd_merged_requests_total) " + merged + " -> " + mergedAfter + " after 10 concurrent loads of xfs");
+
+            // A removal held past the (test copy's) threshold: pending, then firing; resolved after release.
+            String id = startUnload("loop", "timeout=2m");
+            prom.await("KmoddRemovalStuck pending", () -> prom.alertState("KmoddRemovalStuck").equals("pending"),
+                    Duration.ofSeconds(60));
+            prom.await("KmoddRemovalStuck firing", () -> prom.alertState("KmoddRemovalStuck").equals("firing"),
+                    Duration.ofSeconds(60));
+            guest.run("kill $(cat /tmp/prom-holder)");
+            assertThat(awaitJob(id, Duration.ofMinutes(1)).getString("state")).isEqualTo("succeeded");
+            prom.await("KmoddRemovalStuck resolved", () -> prom.alertState("KmoddRemovalStuck").equals("inactive"),
+                    Duration.ofSeconds(60));
+            System.out.println("prometheus: KmoddRemovalStuck pending -> firing while the removal waited -> inactive after release");
+            // No series outlives its module.
+            prom.await("loop's series gone", () -> prom.query(loopRefcnt).isEmpty(), Duration.ofSeconds(30));
+            assertThat(prom.alertState("KmoddNotReady")).isEqualTo("inactive");
+
+            // Every query of the Grafana dashboard returns data (its variables at "All").
+            com.fasterxml.jackson.databind.JsonNode dash = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(Guest.project().resolve("deploy/grafana/kmodd-dashboard.json").toFile());
+            for (com.fasterxml.jackson.databind.JsonNode panel : dash.get("panels")) {
+                for (com.fasterxml.jackson.databind.JsonNode t : panel.get("targets")) {
+                    String expr = t.get("expr").asText().replace("$instance", ".*").replace("$module", ".*");
+                    prom.await("data for panel '" + panel.get("title").asText() + "': " + expr, () -> !prom.query(expr).isEmpty(),
+                            Duration.ofSeconds(30));
+                }
+            }
+        } finally {
+            guest.run("kill $(cat /tmp/prom-holder) 2>/dev/null; true");
+        }
+    }
+
     @Test
     @Order(13)
     void aRestartDuringAWaitingRemovalLeavesAnAnswerNotA404() throws Exception {

@@ -63,7 +63,30 @@ class MonitoringArtifactsTest {
     @Test
     void rulesAndConfigPassPromtool() throws Exception {
         assertThat(promtool(null, "check", "rules", "deploy/prometheus/kmodd-rules.yml")).contains("SUCCESS: 4 rules found");
-        promtool(null, "check", "config", "deploy/prometheus/prometheus.yml");
+        // promtool checks that the token file exists: a copy names one that does, and nothing else changes.
+        Path dir = Files.createTempDirectory("kmodd-prometheus");
+        Path token = Files.writeString(dir.resolve("kmodd.token"), "a-viewer-token-of-24-chars-or-more\n");
+        String config = Files.readString(Path.of("deploy/prometheus/prometheus.yml"));
+        assertThat(config).contains("credentials_file: /etc/prometheus/kmodd.token");
+        Files.writeString(dir.resolve("prometheus.yml"), config.replace("/etc/prometheus/kmodd.token", token.toString()));
+        Files.copy(Path.of("deploy/prometheus/kmodd-rules.yml"), dir.resolve("kmodd-rules.yml"));
+        promtool(null, "check", "config", dir.resolve("prometheus.yml").toString());
+    }
+
+    /** Each alert rule fires when it should and stays silent when it should not (deploy/prometheus/kmodd-rules.test.yml). */
+    @Test
+    void alertRulesPassTheirUnitTests() throws Exception {
+        String out = promtool(null, "test", "rules", "deploy/prometheus/kmodd-rules.test.yml");
+        assertThat(out).contains("SUCCESS");
+        // Every rule the file defines is tested.
+        String tests = Files.readString(Path.of("deploy/prometheus/kmodd-rules.test.yml"));
+        Matcher m = Pattern.compile("- alert: (\\w+)").matcher(Files.readString(Path.of("deploy/prometheus/kmodd-rules.yml")));
+        int rules = 0;
+        while (m.find()) {
+            rules++;
+            assertThat(tests).as("a unit test of %s", m.group(1)).contains("alertname: " + m.group(1));
+        }
+        assertThat(rules).isEqualTo(4);
     }
 
     @Test
