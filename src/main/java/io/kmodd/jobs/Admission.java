@@ -30,6 +30,12 @@ final class Admission {
         });
     }
 
+    /** The refusal of a removal whose module is not loaded (or is built in). */
+    RefusedException notLoaded(ModuleName name) {
+        return new RefusedException(Refusal.NOT_FOUND, kernel.isBuiltin(name)
+                ? name + " is built into the kernel and cannot be removed" : name + " is not loaded");
+    }
+
     /** @throws RefusedException when the kernel or kmodd's privileges do not allow changing modules */
     void requireWritable() {
         KernelSupport support = kernel.support();

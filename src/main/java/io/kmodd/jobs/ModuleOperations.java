@@ -6,6 +6,7 @@ import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolvedModule;
 import io.kmodd.policy.ModulePolicy;
+import io.kmodd.usage.UsageExplainer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,8 +57,9 @@ public final class ModuleOperations implements AutoCloseable {
         this.admission = new Admission(kernel, policy);
         Dependencies dependencies = new DependencySteps();
         this.loader = new LoadRunner(kernel, dependencies, settings, observer);
-        this.remover = new PatientRemoval(kernel, dependencies, settings, observer);
-        this.planner = new RemovalPlanner(kernel, new io.kmodd.usage.UsageExplainer(kernel, PatientRemoval.SCAN_BUDGET));
+        UsageExplainer explainer = new UsageExplainer(kernel, UsageExplainer.SCAN_BUDGET);
+        this.remover = new PatientRemoval(kernel, explainer, dependencies, settings, observer);
+        this.planner = new RemovalPlanner(kernel, explainer, admission);
     }
 
     private static ThreadPoolExecutor workers(int n) {
@@ -133,9 +135,7 @@ public final class ModuleOperations implements AutoCloseable {
         if (!lanes.busy(name)) {
             Optional<ModuleUsage> usage = kernel.usage(name);
             if (usage.isEmpty()) {
-                throw new RefusedException(Refusal.NOT_FOUND, kernel.isBuiltin(name)
-                        ? name + " is built into the kernel and cannot be removed"
-                        : name + " is not loaded");
+                throw admission.notLoaded(name);
             }
             // The kernel refuses a module other modules hold even when forced (delete_module answers
             // EWOULDBLOCK before it looks at O_TRUNC): force cannot help either.

@@ -30,8 +30,6 @@ import java.util.concurrent.CompletableFuture;
  * {@link Attempts}, whose polls run one at a time).
  */
 final class PatientRemoval {
-    /** What one explanation of a busy module may spend walking /proc. */
-    static final Duration SCAN_BUDGET = Duration.ofMillis(250);
     /** How often a waiting removal explains its module's refcount afresh (at least the progress interval). */
     static final Duration EXPLAIN_EVERY = Duration.ofSeconds(2);
     private final Kernel kernel;
@@ -40,9 +38,9 @@ final class PatientRemoval {
     private final Settings settings;
     private final JobObserver observer;
 
-    PatientRemoval(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer) {
+    PatientRemoval(Kernel kernel, UsageExplainer explainer, Dependencies dependencies, Settings settings, JobObserver observer) {
         this.kernel = kernel;
-        this.explainer = new UsageExplainer(kernel, SCAN_BUDGET);
+        this.explainer = explainer;
         this.dependencies = dependencies;
         this.settings = settings;
         this.observer = observer;

@@ -5,11 +5,11 @@ import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
+import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.usage.UsageExplainer;
 import io.kmodd.usage.UsageExplanation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Plans an unload without making it, as {@link ModuleOperations#unload} and {@link PatientRemoval} would
@@ -21,18 +21,19 @@ import java.util.Optional;
 final class RemovalPlanner {
     private final Kernel kernel;
     private final UsageExplainer explainer;
+    private final Admission admission;
 
-    RemovalPlanner(Kernel kernel, UsageExplainer explainer) {
+    RemovalPlanner(Kernel kernel, UsageExplainer explainer, Admission admission) {
         this.kernel = kernel;
         this.explainer = explainer;
+        this.admission = admission;
     }
 
     /** @throws RefusedException (NOT_FOUND) when the module is not loaded, as the unload itself would */
     RemovalPlan plan(ModuleName name, UnloadOptions options) {
         List<LoadedModule> loaded = kernel.loadedModules();
         LoadedModule target = loaded.stream().filter(m -> m.name().equals(name)).findFirst()
-                .orElseThrow(() -> new RefusedException(Refusal.NOT_FOUND, kernel.isBuiltin(name)
-                        ? name + " is built into the kernel and cannot be removed" : name + " is not loaded"));
+                .orElseThrow(() -> admission.notLoaded(name));
         HostFacts facts = explainer.scan();
         List<RemovalPlan.Step> steps = new ArrayList<>();
         List<ModuleName> going = new ArrayList<>();
@@ -63,7 +64,7 @@ final class RemovalPlanner {
     /** One module's outlook; {@code going} are the modules removed before it (holders that will have left). */
     private RemovalPlan.Step step(LoadedModule m, boolean dependency, UnloadOptions options, List<ModuleName> going,
             HostFacts facts) {
-        Optional<UsageExplanation> usage = explainer.explain(m.name(), facts);
+        UsageExplanation usage = explainer.explain(m.name(), new ModuleUsage(m.state(), m.refcnt(), m.holders()), facts);
         List<ModuleName> otherHolders = m.holders().stream().filter(h -> !going.contains(h)).toList();
         // Each holder module holds one reference; those removed first give theirs back.
         int refcnt = m.refcnt() - (m.holders().size() - otherHolders.size());
@@ -76,8 +77,8 @@ final class RemovalPlanner {
             blockers.add("it has no exit function ([permanent]): the kernel removes it only when forced");
             outlook = options.force() ? RemovalPlan.Outlook.READY : RemovalPlan.Outlook.ONLY_FORCE;
         } else if (refcnt > 0) {
-            blockers.add(dependency ? "refcnt " + refcnt + " once the modules before it are gone"
-                    + usage.map(u -> ": " + u.summary()).orElse("") : usage.map(UsageExplanation::summary).orElse("refcnt " + refcnt));
+            blockers.add(dependency ? "refcnt " + refcnt + " once the modules before it are gone: " + usage.summary()
+                    : usage.summary());
             outlook = options.force() ? RemovalPlan.Outlook.READY : RemovalPlan.Outlook.WAITS;
         } else if (m.state() != ModuleState.LIVE) {
             blockers.add("it is " + m.state().wireName() + "; the removal would wait for it to settle");
@@ -90,6 +91,6 @@ final class RemovalPlanner {
             outlook = RemovalPlan.Outlook.STAYS;
         }
         return new RemovalPlan.Step(m.name().value(), dependency, m.state().wireName(), m.refcnt(), m.permanent(), outlook,
-                blockers, usage.orElse(null));
+                blockers, usage);
     }
 }

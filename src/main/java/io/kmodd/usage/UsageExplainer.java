@@ -26,6 +26,8 @@ import java.util.stream.Collectors;
  * explanation costs one host scan (bounded by {@code budget}): never call it on every poll. Thread-safe.
  */
 public final class UsageExplainer {
+    /** What one explanation may spend walking /proc, wherever it is asked for. */
+    public static final Duration SCAN_BUDGET = Duration.ofMillis(250);
     private final Kernel kernel;
     private final Duration budget;
 
@@ -47,17 +49,16 @@ public final class UsageExplainer {
         return kernel.usage(name).map(after -> explain(name, after, facts, after.refcnt() == before.get().refcnt()));
     }
 
-    /** The explanation against facts already scanned (one scan for several modules), or empty when not loaded. */
-    public Optional<UsageExplanation> explain(ModuleName name, HostFacts facts) {
-        return kernel.usage(name).map(u -> explain(name, u, facts, true));
-    }
-
-    /** Scans the host once, for {@link #explain(ModuleName, HostFacts)}. */
+    /** Scans the host once, for {@link #explain(ModuleName, ModuleUsage, HostFacts)}. */
     public HostFacts scan() {
         return kernel.hostFacts(budget);
     }
 
-    UsageExplanation explain(ModuleName name, ModuleUsage usage, HostFacts facts) {
+    /**
+     * The explanation of a module's usage as the caller already read it, against facts already scanned
+     * (one scan and one read of /proc/modules for several modules).
+     */
+    public UsageExplanation explain(ModuleName name, ModuleUsage usage, HostFacts facts) {
         return explain(name, usage, facts, true);
     }
 

@@ -64,7 +64,7 @@ public class CoreWiring {
     @Produces
     @jakarta.inject.Singleton
     io.kmodd.usage.UsageExplainer usageExplainer(Kernel kernel) {
-        return new io.kmodd.usage.UsageExplainer(kernel, java.time.Duration.ofMillis(250));
+        return new io.kmodd.usage.UsageExplainer(kernel, io.kmodd.usage.UsageExplainer.SCAN_BUDGET);
     }
 
     @Produces

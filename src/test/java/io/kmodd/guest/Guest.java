@@ -78,7 +78,8 @@ public final class Guest implements AutoCloseable {
         return g;
     }
 
-    private static int freePort() throws IOException {
+    /** A free TCP port on the loopback address. */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -28,14 +28,17 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         return guest().run(script);
     }
 
-    private static RequestAs as(String role) throws Exception {
-        return new RequestAs(deployment().token(role));
+    /** A request with a role's token, as the guest holds it. */
+    private static io.restassured.specification.RequestSpecification with(String role) throws Exception {
+        return as("Bearer " + deployment().token(role));
     }
 
-    private record RequestAs(String token) {
-        io.restassured.specification.RequestSpecification given() {
-            return RestAssured.given().header("Authorization", "Bearer " + token);
-        }
+    /** systemd-analyze security's overall exposure for the live kmodd.service. */
+    private static double exposure() throws Exception {
+        String security = sh("systemd-analyze security kmodd --no-pager 2>&1 | tail -n 1");
+        Matcher m = Pattern.compile("Overall exposure level for kmodd\\.service: ([0-9.]+)").matcher(security);
+        assertThat(m.find()).as(security).isTrue();
+        return Double.parseDouble(m.group(1));
     }
 
     @Test
@@ -56,7 +59,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         // The README's way to the token works, and the token made by the package is an admin's.
         String admin = sh("awk '$2==\"admin\"{print $3}' " + InstalledPackage.TOKENS);
         assertThat(admin).hasSizeGreaterThanOrEqualTo(24);
-        new RequestAs(admin).given().get("/modules").then().statusCode(200);
+        as("Bearer " + admin).get("/modules").then().statusCode(200);
         RestAssured.given().get("/modules").then().statusCode(401).contentType("application/problem+json");
     }
 
@@ -72,10 +75,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
                 + " [ \"$t\" != \"" + first + "\" ] && { echo moved; exit 0; }; sleep 0.1; done; echo still");
         assertThat(moved).as("WatchdogTimestamp after 45 s").isEqualTo("moved");
         // The exposure systemd itself computes for the running service.
-        String security = sh("systemd-analyze security kmodd --no-pager 2>&1 | tail -n 1");
-        Matcher m = Pattern.compile("Overall exposure level for kmodd\\.service: ([0-9.]+)").matcher(security);
-        assertThat(m.find()).as(security).isTrue();
-        assertThat(Double.parseDouble(m.group(1))).as(security).isLessThanOrEqualTo(2.0);
+        assertThat(exposure()).isLessThanOrEqualTo(2.0);
         // The bounds the unit file sets are the ones in force.
         Map<String, String> unit = Files.readAllLines(Guest.project().resolve("systemd/kmodd.service")).stream()
                 .filter(l -> l.matches("(TasksMax|MemoryMax|MemoryHigh)=.*"))
@@ -103,17 +103,18 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
     @Test
     @Order(25)
     void theOptInDropInLetsTheServiceNameProcessesHoldingAModule() throws Exception {
-        RequestAs viewer = as("viewer");
-        as("operator").given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         String dropIn = "/etc/systemd/system/kmodd.service.d/see-processes.conf";
         sh("install -D -m644 /usr/share/kmodd/see-processes.conf " + dropIn + " && systemctl daemon-reload && systemctl restart kmodd");
         try {
             guest().awaitUp(Duration.ofMinutes(3));
-            String security = sh("systemd-analyze security kmodd --no-pager 2>&1 | tail -n 1");
-            System.out.println("with " + dropIn + ": " + security.strip());
+            double exposure = exposure();
+            System.out.println("with " + dropIn + ": overall exposure " + exposure);
+            // The figure the README and the drop-in state.
+            assertThat(exposure).isEqualTo(2.3);
             sh("(exec 3</dev/loop0; exec sleep 600) >/dev/null 2>&1 & echo $! > /tmp/dropin-holder; sleep 0.3");
             String pid = sh("cat /tmp/dropin-holder");
-            JsonPath usage = viewer.given().get("/modules/loop/usage").then().statusCode(200).extract().jsonPath();
+            JsonPath usage = with("viewer").get("/modules/loop/usage").then().statusCode(200).extract().jsonPath();
             assertThat(usage.getList("holding.what", String.class)).as(usage.prettify())
                     .contains("/dev/loop0 open by pid " + pid + " (sleep, kmodd-guest-agent.service)");
             assertThat(usage.getBoolean("complete")).as(usage.prettify()).isTrue();
@@ -148,19 +149,14 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
     @Test
     @Order(30)
     void anUpgradeOverTheRunningServiceKeepsTokensConfigJournalAndAnswers() throws Exception {
-        RequestAs operator = as("operator");
         String conf = "/etc/kmodd/application.properties";
         sh("printf '\\n# edited by the administrator\\nkmodd.jobs.retain-for=45d\\n' >> " + conf);
         String before = sh("sha256sum " + InstalledPackage.TOKENS + " " + conf);
         sh("rmmod loop 2>/dev/null; true");
-        String finished = operator.given().post("/modules/loop/load?wait=60s").then().statusCode(200).extract().path("id");
+        String finished = given().post("/modules/loop/load?wait=60s").then().statusCode(200).extract().path("id");
         sh("(exec 3</dev/loop0; sleep 600) >/dev/null 2>&1 & echo $! > /tmp/upgrade-holder; sleep 0.3");
-        String waiting = operator.given().post("/modules/loop/unload?timeout=10m").then().statusCode(202).extract().path("id");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!"waiting".equals(operator.given().get("/jobs/" + waiting).then().extract().path("state"))) {
-            assertThat(System.nanoTime()).as("removal waiting").isLessThan(deadline);
-            Thread.sleep(50);
-        }
+        String waiting = given().post("/modules/loop/unload?timeout=10m").then().statusCode(202).extract().path("id");
+        awaitState(waiting, "waiting");
         String oldVersion = sh("dpkg-query -W -f '${Version}' kmodd");
         Guest.Result upgrade = guest().sh("set -e; d=$(mktemp -d); cd " + Guest.project() + "; dpkg-deb -R target/kmodd_*_amd64.deb $d/p;"
                 + " sed -i \"s/^Version: .*/Version: " + oldVersion + "+upgrade1/\" $d/p/DEBIAN/control;"
@@ -171,10 +167,10 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         assertThat(sh("systemctl is-active kmodd")).isEqualTo("active");
         assertThat(sh("sha256sum " + InstalledPackage.TOKENS + " " + conf)).isEqualTo(before);
         assertThat(sh("tail -n 1 " + conf)).isEqualTo("kmodd.jobs.retain-for=45d");
-        JsonPath interrupted = operator.given().get("/jobs/" + waiting).then().statusCode(200).extract().jsonPath();
+        JsonPath interrupted = given().get("/jobs/" + waiting).then().statusCode(200).extract().jsonPath();
         assertThat(interrupted.getString("state")).isEqualTo("failed");
         assertThat(interrupted.getString("error.reason")).isEqualTo("interrupted");
-        operator.given().get("/jobs/" + finished).then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("succeeded"));
+        given().get("/jobs/" + finished).then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("succeeded"));
         assertThat(sh("cut -d' ' -f1 /proc/modules")).contains("loop");
         sh("kill $(cat /tmp/upgrade-holder)");
     }

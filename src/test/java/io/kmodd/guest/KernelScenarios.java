@@ -44,12 +44,12 @@ abstract class KernelScenarios {
     private static String operatorToken;
 
     /** A request as the operator; the suite's default caller. */
-    private static RequestSpecification given() {
+    static RequestSpecification given() {
         return RestAssured.given().header("Authorization", "Bearer " + operatorToken);
     }
 
     /** A request with exactly the given Authorization header. */
-    private static RequestSpecification as(String authorization) {
+    static RequestSpecification as(String authorization) {
         return RestAssured.given().header("Authorization", authorization);
     }
 
@@ -131,7 +131,7 @@ abstract class KernelScenarios {
         return given().post("/modules/" + module + "/unload?" + query).then().statusCode(202).extract().path("id");
     }
 
-    private static void awaitState(String id, String state) throws InterruptedException {
+    static void awaitState(String id, String state) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         String now;
         while (!(now = given().get("/jobs/" + id).then().extract().path("state")).equals(state)) {

@@ -3,7 +3,6 @@ package io.kmodd.guest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -51,10 +50,7 @@ final class RealPrometheus implements AutoCloseable {
         rules = replace(rules, "for: 5m", "for: 5s");
         Files.writeString(dir.resolve("prometheus.yml"), config);
         Files.writeString(dir.resolve("kmodd-rules.yml"), rules);
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = Guest.freePort();
         Process p;
         try {
             p = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),

@@ -25,10 +25,6 @@ import java.util.regex.Pattern;
 final class HostScan {
     private static final Pattern PID = Pattern.compile("[0-9]+");
     private static final Pattern UNIT = Pattern.compile(".+\\.(service|scope|socket|mount|swap)");
-    private static final long CAP_DAC_READ_SEARCH = 1L << 2;
-    private static final long CAP_SYS_PTRACE = 1L << 19;
-    /** What reading another user's /proc/PID/fd takes: searching the directory, then ptrace access to follow its links. */
-    private static final long SEE_OTHERS = CAP_DAC_READ_SEARCH | CAP_SYS_PTRACE;
     private final KernelPaths paths;
     private final Function<String, Optional<String>> ethtoolDriver;
 
@@ -179,18 +175,13 @@ final class HostScan {
                 || rest.startsWith("tty") || rest.startsWith("pts/") || rest.startsWith("shm/"));
     }
 
-    /** Whether this process may read every process's /proc/PID/fd: root, or CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE in effect. */
+    /**
+     * Whether this process may read every process's /proc/PID/fd: root, or what it takes otherwise:
+     * searching the directory (CAP_DAC_READ_SEARCH), then ptrace access to follow its links (CAP_SYS_PTRACE).
+     */
     private boolean seesOtherUsersFiles() {
-        boolean root = false;
-        long caps = 0;
-        for (String line : lines(paths.selfStatus())) {
-            if (line.startsWith("Uid:")) {
-                root = line.substring(4).strip().split("\\s+")[1].equals("0");
-            } else if (line.startsWith("CapEff:")) {
-                caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
-            }
-        }
-        return root || (caps & SEE_OTHERS) == SEE_OTHERS;
+        SelfStatus self = SelfStatus.read(paths);
+        return self.root() || self.has(SelfStatus.CAP_DAC_READ_SEARCH, SelfStatus.CAP_SYS_PTRACE);
     }
 
     /** The device an open file is, following the descriptor's link to the open inode itself. */

@@ -10,7 +10,6 @@ import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.RefcountProbe;
 import io.kmodd.kernel.ResolutionException;
 import io.kmodd.kernel.ResolvedModule;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,6 @@ import java.util.Optional;
  * for writes. No process is ever spawned. Thread-safe.
  */
 public final class LinuxKernel implements Kernel, AutoCloseable {
-    private static final int CAP_SYS_MODULE = 16;
 
     private final KernelPaths paths;
     private final ProcModules procModules;
@@ -52,7 +50,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
         if (disabled) {
             problems.add("module loading and removal are disabled until reboot (kernel.modules_disabled=1)");
         }
-        boolean cap = hasCapSysModule();
+        boolean cap = SelfStatus.read(paths).has(SelfStatus.CAP_SYS_MODULE);
         if (!cap) {
             problems.add("kmodd lacks CAP_SYS_MODULE; run it as root or grant the capability (AmbientCapabilities=CAP_SYS_MODULE)");
         }
@@ -69,20 +67,6 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
                 .map(t -> t.replaceAll(".*\\[([a-z]+)\\].*", "$1")).orElse("");
         boolean sigEnforced = SysModule.readString(paths.sigEnforce()).map("Y"::equals).orElse(false);
         return new KernelSupport(modular, cap, disabled, resolverOk, problems, lockdown, sigEnforced);
-    }
-
-    private boolean hasCapSysModule() {
-        try {
-            for (String line : Files.readAllLines(paths.selfStatus())) {
-                if (line.startsWith("CapEff:")) {
-                    long mask = Long.parseUnsignedLong(line.substring(7).strip(), 16);
-                    return (mask & (1L << CAP_SYS_MODULE)) != 0;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return false;
-        }
-        return false;
     }
 
     @Override

@@ -100,8 +100,6 @@ final class Syscalls {
         t.setDaemon(true);
         return t;
     });
-    private static final int CAP_NET_ADMIN = 12;
-    private static final int CAP_SYS_MODULE = 16;
     private boolean autoloadDropped;
 
     /**
@@ -136,7 +134,7 @@ final class Syscalls {
             header.setInt(0, 0x20080522); // _LINUX_CAPABILITY_VERSION_3
             header.setInt(4, 0); // this thread
             libc().capget(header, data);
-            int drop = ~((1 << CAP_SYS_MODULE) | (1 << CAP_NET_ADMIN));
+            int drop = ~((1 << SelfStatus.CAP_SYS_MODULE) | (1 << SelfStatus.CAP_NET_ADMIN));
             data.setInt(0, data.getInt(0) & drop); // effective
             data.setInt(4, data.getInt(4) & drop); // permitted
             header.setInt(0, 0x20080522);
