@@ -178,7 +178,10 @@ public class ModulesResource {
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "No module or alias of that name in the running kernel's module tree.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "An alias matching several modules, or (with ?wait) the module stayed busy.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The requested parameters would not be applied: the module is live,"
+            + " or a load is already queued, with other values, or a live value cannot be confirmed (parameter-conflict;"
+            + " its parameters member holds both sets; reload to change them). Also an alias matching several modules,"
+            + " or (with ?wait) the module stayed busy.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "(With ?wait) the kernel refused the module file (ENOEXEC, unknown symbol).", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "424", description = "(With ?wait) a dependency failed to load.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", ref = "LaneFull")
@@ -286,6 +289,80 @@ public class ModulesResource {
         Job job = startUnload(rawName, timeout, force, removeDependencies, caller);
         audit.write(request, 200, job.snapshot());
         return JobAnswers.stream(job, sse);
+    }
+
+    @POST
+    @Path("{name}/reload")
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    @RolesAllowed(Role.OPERATOR_NAME)
+    @Operation(operationId = "reloadModule", summary = "Reload a module, with new parameters",
+            description = "One job on the module's lane: a patient removal, exactly as an unload (waiting for the"
+                    + " refcount, retries, timeout, cancel, progress and busy explanation), then a load with the body's"
+                    + " parameters (modprobe.d's options first, the body's winning). Nothing else queued on the lane runs"
+                    + " between the two halves; a load that arrives meanwhile is answered after the reload. Once the module"
+                    + " is out the job cannot be cancelled. If the new load fails, the job loads the module again with the"
+                    + " parameters it had (those kmodd loaded it with, else modprobe.d's) and its outcome says whether"
+                    + " that worked. With Accept: text/event-stream the same POST streams the job's events. Needs the"
+                    + " operator role; ignoreBlacklist needs admin.")
+    @APIResponse(responseCode = "202", description = "The job; Location is /jobs/{id}", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.kmodd.jobs.JobSnapshot.class),
+            examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
+    @APIResponse(responseCode = "200", description = "With Accept: text/event-stream: the job's events until it ends",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "400", ref = "BadInput")
+    @APIResponse(responseCode = "401", ref = "Unauthorized")
+    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @APIResponse(responseCode = "404", description = "The module is not loaded (or is built in): load it instead.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "Other modules hold it (without withHolders), or one of them is in"
+            + " use; the detail names them.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", ref = "LaneFull")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
+    public Response reload(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName,
+            @QueryParam("timeout") @Parameter(description = "How long the removal waits and retries (500ms, 10s, 2m);"
+                    + " default kmodd.unload.default-timeout", example = "10s") String timeout,
+            @QueryParam("ignoreBlacklist") @DefaultValue("false") @Parameter(description = "Reload even if modprobe.d"
+                    + " blacklists it (admin)") String ignoreBlacklist,
+            @QueryParam("withHolders") @DefaultValue("false") @Parameter(description = "First take down the modules"
+                    + " that use it (each must be unused), and load them again afterwards with what kmodd loaded them"
+                    + " with") String withHolders,
+            @RequestBody(required = false, description = "The parameters to load it with, key to string value", content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = LoadRequest.class),
+                    examples = @ExampleObject(name = "loop with 8 devices", value = "{\"params\":{\"max_loop\":\"8\"}}")))
+            String body,
+            @Context SecurityContext caller) {
+        JobSnapshot s = startReload(rawName, timeout, ignoreBlacklist, withHolders, body, caller).snapshot();
+        return Response.accepted(s).location(URI.create("/jobs/" + s.id())).build();
+    }
+
+    /** The same POST with Accept: text/event-stream streams the reload live (curl -N). */
+    @POST
+    @Path("{name}/reload")
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    @RolesAllowed(Role.OPERATOR_NAME)
+    @Operation(hidden = true)
+    public Multi<OutboundSseEvent> reloadStreaming(@PathParam("name") String rawName, @QueryParam("timeout") String timeout,
+            @QueryParam("ignoreBlacklist") @DefaultValue("false") String ignoreBlacklist,
+            @QueryParam("withHolders") @DefaultValue("false") String withHolders, String body, @Context Sse sse,
+            @Context SecurityContext caller, @Context ContainerRequestContext request) {
+        Job job = startReload(rawName, timeout, ignoreBlacklist, withHolders, body, caller);
+        audit.write(request, 200, job.snapshot());
+        return JobAnswers.stream(job, sse);
+    }
+
+    private Job startReload(String rawName, String timeout, String ignoreBlacklist, String withHolders, String body,
+            SecurityContext caller) {
+        ModuleName name = ModuleName.of(rawName);
+        boolean overrideBlacklist = flag("ignoreBlacklist", ignoreBlacklist);
+        if (overrideBlacklist) {
+            requireAdmin(caller, "ignoreBlacklist=true");
+        }
+        LoadRequest request = body == null || body.isBlank() ? null : parse(body);
+        ModuleParameters params = ModuleParameters.of(request == null ? null : request.params());
+        UnloadOptions removal = unloadOptions(timeout, "false", "false", caller);
+        return operations.reload(name, params, removal, overrideBlacklist, flag("withHolders", withHolders)).job();
     }
 
     private Job startUnload(String rawName, String timeout, String force, String removeDependencies,

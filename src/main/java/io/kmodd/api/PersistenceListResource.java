@@ -1,5 +1,7 @@
 package io.kmodd.api;
 
+import io.kmodd.kernel.ModuleName;
+import io.kmodd.params.LiveParameters;
 import io.kmodd.persistence.PersistedModule;
 import io.kmodd.persistence.PersistenceStore;
 import io.kmodd.security.Role;
@@ -23,22 +25,35 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "persistence")
 public class PersistenceListResource {
     private final PersistenceStore store;
+    private final LiveParameters live;
 
-    public PersistenceListResource(PersistenceStore store) {
+    public PersistenceListResource(PersistenceStore store, LiveParameters live) {
         this.store = store;
+        this.live = live;
     }
 
     @GET
     @RolesAllowed(Role.VIEWER_NAME)
     @Operation(operationId = "listPersistence", summary = "List what is restored at boot",
-            description = "Read anew from the drop-ins each time, hand edits included.")
+            description = "Read anew from the drop-ins each time, hand edits included, beside the running kernel: whether"
+                    + " each module is loaded, and where its persisted parameters differ from the live ones (drift; a"
+                    + " parameter the kernel does not show and kmodd did not load is unconfirmed).")
     @APIResponse(responseCode = "200", description = "Every module the drop-ins mention", content = @Content(
-            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PersistedModule.class, type = SchemaType.ARRAY),
-            examples = @ExampleObject(name = "loop", value = "[{\"module\":\"loop\",\"load\":true,\"params\":{\"max_loop\":\"8\"}}]")))
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PersistedState.class, type = SchemaType.ARRAY),
+            examples = @ExampleObject(name = "loop, drifted", value = "[{\"module\":\"loop\",\"load\":true,\"params\":{\"max_loop\":\"8\"},"
+                    + "\"loaded\":true,\"drift\":[{\"parameter\":\"max_loop\",\"persisted\":\"8\",\"live\":\"4\"}],\"unconfirmed\":[]}]")))
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
-    public List<PersistedModule> list() {
-        return store.list();
+    public List<PersistedState> list() {
+        return store.list().stream().map(p -> PersistedState.of(p, checked(p))).toList();
+    }
+
+    private java.util.Optional<io.kmodd.params.ParameterConflict> checked(PersistedModule p) {
+        try {
+            return live.check(ModuleName.of(p.module()), p.params());
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty(); // A hand-written line naming no valid module: nothing to compare.
+        }
     }
 
 }

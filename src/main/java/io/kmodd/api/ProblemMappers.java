@@ -27,6 +27,9 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response refused(RefusedException e) {
         Problem p = Problems.refusal(e.refusal(), e.getMessage());
+        if (e instanceof io.kmodd.jobs.ParameterConflictException c) {
+            p = p.withParameters(c.conflict());
+        }
         Response.ResponseBuilder r = Response.status(p.status()).type(Problem.MEDIA_TYPE).entity(p);
         Problems.retryAfter(e.refusal()).ifPresent(seconds -> r.header("Retry-After", seconds));
         return r.build();

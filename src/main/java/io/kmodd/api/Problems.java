@@ -18,6 +18,7 @@ final class Problems {
             case BLACKLISTED -> Problem.of("blacklisted", "Module is blacklisted", 403, detail);
             case AMBIGUOUS -> Problem.of("ambiguous-alias", "Alias matches several modules", 409, detail);
             case IN_USE_BY_HOLDERS -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, detail);
+            case PARAMETER_CONFLICT -> Problem.of("parameter-conflict", "The requested parameters would not be applied", 409, detail);
             case QUEUE_FULL -> Problem.of("queue-full", "Too many jobs queued for this module", 429, detail);
             case OVERLOADED -> Problem.of("overloaded", "kmodd is not taking new jobs now", 503, detail);
             case JOB_FINISHED -> Problem.of("job-finished", "Job has already finished", 409, detail);
@@ -48,6 +49,8 @@ final class Problems {
             p = switch (e.reason()) {
                 case TIMEOUT -> Problem.of("timeout", "Gave up at the deadline", 409, e.detail());
                 case IN_USE_BY_HOLDERS -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, e.detail());
+                case PARAMETER_CONFLICT -> Problem.of("parameter-conflict", "The requested parameters would not be applied",
+                        409, e.detail()).withParameters(e.parameters());
                 case DEPENDENCY_FAILED -> Problem.of("dependency-failed", "A dependency could not be loaded", 424, e.detail());
                 case KERNEL_ERROR -> kernelError(e.errno(), e.detail());
                 case INTERRUPTED, INTERNAL_ERROR -> Problem.of(e.reason().wireName(), "Job failed", 500, e.detail());

@@ -26,6 +26,17 @@ public interface KmoddConfig {
 
     HttpConfig http();
 
+    ParamsConfig params();
+
+    interface ParamsConfig {
+        /**
+         * Where kmodd keeps the parameters it loaded each module with, so that a later load or reload can be
+         * checked against values the kernel does not show; by default loaded-with.json beside the job journal
+         * ("none": in memory only).
+         */
+        java.util.Optional<String> recordFile();
+    }
+
     /** Bounds on what HTTP clients can hold open; Quarkus' own quarkus.http.* settings still apply. */
     interface HttpConfig {
         /**

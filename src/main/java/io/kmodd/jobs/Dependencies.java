@@ -1,6 +1,7 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleParameters;
 import java.util.Optional;
 
 /**
@@ -14,7 +15,12 @@ interface Dependencies {
      *
      * @throws RefusedException when policy, blacklist or resolution refuses it
      */
-    Optional<Job> load(ModuleName module, String parentId);
+    default Optional<Job> load(ModuleName module, String parentId) {
+        return load(module, ModuleParameters.NONE, parentId);
+    }
+
+    /** The same, with parameters (a reload bringing back the modules it took down). */
+    Optional<Job> load(ModuleName module, ModuleParameters params, String parentId);
 
     /** Queues (or joins) a removal of {@code module} for job {@code parentId}. */
     Job unload(ModuleName module, UnloadOptions options, String parentId);

@@ -39,6 +39,7 @@ public final class Job {
     private String outcome;
     private boolean alreadyLoaded;
     private boolean cancelRequested;
+    private String uncancellable;
     private boolean stopping;
     private Runnable waker = () -> {
     };
@@ -84,7 +85,7 @@ public final class Job {
 
     public synchronized JobSnapshot snapshot() {
         return new JobSnapshot(id, module.value(), operation().wireName(), state.wireName(), requests, createdAt,
-                startedAt, finishedAt, error, outcome, alreadyLoaded, spec.shownParams(), parentId,
+                startedAt, finishedAt, error, outcome, alreadyLoaded, spec.shownParams(), spec.effectiveParams(), parentId,
                 List.copyOf(events));
     }
 
@@ -191,6 +192,9 @@ public final class Job {
                 throw new RefusedException(Refusal.JOB_FINISHED,
                         "job " + id + " has already " + state.wireName() + "; there is nothing to cancel");
             }
+            if (uncancellable != null) {
+                throw new RefusedException(Refusal.NOT_CANCELLABLE, "job " + id + " cannot be cancelled any more: " + uncancellable);
+            }
             if (state == JobState.RUNNING) {
                 throw new RefusedException(Refusal.NOT_CANCELLABLE, "job " + id + " is inside a kernel call on "
                         + module + " and cannot be cancelled now; retry in a moment");
@@ -205,6 +209,14 @@ public final class Job {
             // Ends the current wait now, on this thread: its outcome is applied without queueing for a worker.
             wake.run();
         }
+    }
+
+    /**
+     * From now on a cancel is refused with {@code why}: the job has changed the module and must finish
+     * what it started (a reload that has removed its module loads it again).
+     */
+    synchronized void uncancellable(String why) {
+        uncancellable = why;
     }
 
     synchronized boolean cancelRequested() {

@@ -1,6 +1,8 @@
 package io.kmodd.jobs;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.kmodd.kernel.Errno;
+import io.kmodd.params.ParameterConflict;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
@@ -9,6 +11,12 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param errno the kernel's (or libkmod's) answer, null when the kernel was not the reason; its name in JSON
  * @param reason what kind of failure; its slug in JSON
  * @param detail a sentence a person understands
+ * @param parameters for a parameter conflict, the requested and the live values; absent otherwise
  */
-public record JobError(@Schema(nullable = true) Errno errno, Reason reason, String detail) {
+public record JobError(@Schema(nullable = true) Errno errno, Reason reason, String detail,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @Schema(nullable = true) ParameterConflict parameters) {
+
+    public JobError(Errno errno, Reason reason, String detail) {
+        this(errno, reason, detail, null);
+    }
 }

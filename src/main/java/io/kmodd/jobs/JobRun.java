@@ -160,4 +160,15 @@ final class JobRun {
                     : new Outcome.Cancelled(onCancel.get())));
         }
     }
+
+    /**
+     * Waits, cancellably, for another lane's job to end; its final snapshot, or empty at the deadline.
+     * A cancel ends this job's wait only: the other job goes on by itself.
+     */
+    CompletableFuture<Optional<JobSnapshot>> awaitEnd(Job other, long deadline, Duration poll, String waiting) {
+        String onCancel = "cancelled while waiting for " + other.module() + "; that job goes on by itself";
+        enter(JobState.WAITING, waiting, () -> onCancel);
+        return until(() -> Optional.of(other).filter(o -> o.completion().isDone()), deadline, poll, () -> onCancel)
+                .thenApply(ended -> ended.map(Job::snapshot));
+    }
 }

@@ -63,7 +63,8 @@ final class JobRunner {
         });
     }
 
-    private static Outcome outcomeOf(Job job, Throwable t) {
+    /** The outcome a step's failure {@code t} stands for. */
+    static Outcome outcomeOf(Job job, Throwable t) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof JobEnded ended) {
             return ended.outcome();

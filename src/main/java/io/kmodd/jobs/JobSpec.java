@@ -15,6 +15,9 @@ public sealed interface JobSpec {
     /** The parameters the job document shows; empty for an unload. */
     Map<String, String> shownParams();
 
+    /** The parameters the kernel receives: modprobe.d's options, then the request's; null for an unload. */
+    Map<String, String> effectiveParams();
+
     /** @param target the module as libkmod resolved it, with its dependencies and modprobe.d options */
     record Load(ResolvedModule target, ModuleParameters parameters) implements JobSpec {
         @Override
@@ -30,6 +33,48 @@ public sealed interface JobSpec {
         @Override
         public Map<String, String> shownParams() {
             return parameters.asMap();
+        }
+
+        @Override
+        public Map<String, String> effectiveParams() {
+            return parameters.effective(target.options());
+        }
+    }
+
+    /**
+     * A patient removal with {@code removal}'s timeout, then {@code load}, as one job: nothing else on the
+     * lane runs between the two.
+     *
+     * @param withHolders first take down the unused modules that use it, and bring them back afterwards
+     */
+    record Reload(Load load, UnloadOptions removal, boolean withHolders) implements JobSpec {
+        @Override
+        public Operation operation() {
+            return Operation.RELOAD;
+        }
+
+        /** Reloads merge when their parameters are equal; the joining request takes the queued timeout. */
+        @Override
+        public MergeKey mergeKey() {
+            return new MergeKey(Operation.RELOAD, java.util.List.of(load.parameters(), withHolders));
+        }
+
+        @Override
+        public Map<String, String> shownParams() {
+            return load.shownParams();
+        }
+
+        @Override
+        public Map<String, String> effectiveParams() {
+            return load.effectiveParams();
+        }
+
+        ResolvedModule target() {
+            return load.target();
+        }
+
+        ModuleParameters parameters() {
+            return load.parameters();
         }
     }
 
@@ -47,6 +92,11 @@ public sealed interface JobSpec {
         @Override
         public Map<String, String> shownParams() {
             return Map.of();
+        }
+
+        @Override
+        public Map<String, String> effectiveParams() {
+            return null;
         }
     }
 

@@ -93,6 +93,11 @@ final class Lane {
         return Optional.empty();
     }
 
+    /** The job queued last, while it is unfinished: what a new request would run after. */
+    synchronized Optional<Job> unfinishedTail() {
+        return tail != null && !tail.isFinished() ? Optional.of(tail) : Optional.empty();
+    }
+
     /** Whether a job is queued or running here, in which case the lane, not a fast path, must answer. */
     synchronized boolean busy() {
         return unfinished > 0;

@@ -8,6 +8,8 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolvedModule;
+import io.kmodd.params.LiveParameters;
+import io.kmodd.params.ParameterConflict;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,9 +33,11 @@ final class LoadRunner {
     private final Dependencies dependencies;
     private final Settings settings;
     private final JobObserver observer;
+    private final LiveParameters live;
 
-    LoadRunner(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer) {
+    LoadRunner(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer, LiveParameters live) {
         this.kernel = kernel;
+        this.live = live;
         this.dependencies = dependencies;
         this.settings = settings;
         this.observer = observer;
@@ -45,7 +49,7 @@ final class LoadRunner {
         long deadline = run.deadlineAfter(settings.loadTimeout());
         run.enter(JobState.RUNNING, "loading " + name, () -> "cancelled before it started; " + name + " is as it was");
         if (kernel.isLive(name)) {
-            return done(new Outcome.Succeeded(name + " is already loaded" + unapplied(spec), true));
+            return done(alreadyThere(spec, " is already loaded"));
         }
         if (target.hasInstallCommand()) {
             run.event(EventType.WARNING, "modprobe.d has an install command for " + name
@@ -67,9 +71,23 @@ final class LoadRunner {
         return CompletableFuture.completedFuture(value);
     }
 
-    private static String unapplied(JobSpec.Load spec) {
-        return spec.parameters().isEmpty() ? ""
-                : "; the requested parameters were not applied (unload it first to load it with new ones)";
+    /**
+     * The outcome for a module that was live before this job loaded it: success when the request named no
+     * parameters or every requested value is confirmed in force; otherwise a parameter conflict, never a
+     * success that did not apply them.
+     */
+    private Outcome alreadyThere(JobSpec.Load spec, String how) {
+        ModuleName name = spec.target().name();
+        if (spec.parameters().isEmpty()) {
+            return new Outcome.Succeeded(name + how, true);
+        }
+        Map<String, String> wanted = spec.parameters().asMap();
+        ParameterConflict c = live.check(name, wanted).orElseGet(() ->
+                new ParameterConflict(wanted, Map.of(), null, null, List.of(), List.copyOf(wanted.keySet())));
+        if (c.none()) {
+            return new Outcome.Succeeded(name + how + "; the requested parameters are in force", true);
+        }
+        return Outcome.Failed.conflict(name.value(), c);
     }
 
     /** Loads each module through its own lane, in order; a required one that fails ends the run. */
@@ -134,11 +152,8 @@ final class LoadRunner {
 
     /** Waits for another lane's job to end and returns it as it ended. */
     private CompletableFuture<JobSnapshot> awaitOther(JobRun run, Job other, long deadline) {
-        String onCancel = "cancelled while waiting for " + other.module() + "; that job goes on by itself";
-        run.enter(JobState.WAITING, "waiting for " + other.module(), () -> onCancel);
-        return run.until(() -> Optional.of(other).filter(o -> o.completion().isDone()), deadline,
-                settings.pollInterval(), () -> onCancel)
-                .thenApply(ended -> ended.map(Job::snapshot).orElseThrow(() -> new JobEnded(new Outcome.Failed(
+        return run.awaitEnd(other, deadline, settings.pollInterval(), "waiting for " + other.module())
+                .thenApply(ended -> ended.orElseThrow(() -> new JobEnded(new Outcome.Failed(
                         Reason.TIMEOUT, "dependency " + other.module() + " was not loaded within "
                                 + settings.loadTimeout().toSeconds() + " s"))));
     }
@@ -156,6 +171,7 @@ final class LoadRunner {
         try {
             KernelCall call = kernel.load(target, args);
             observer.kernelCall(call, null);
+            live.recordLoad(name, spec.effectiveParams());
             run.event(EventType.ATTEMPT, call.syscall() + " " + name + ": OK",
                     Map.of("call", call.syscall(), "errno", "OK", "attempt", attempt));
             return done(new Outcome.Succeeded("loaded " + name + (args.isEmpty() ? "" : " with " + args), false));
@@ -163,13 +179,13 @@ final class LoadRunner {
             observer.kernelCall(e.call(), e.errno());
             run.event(EventType.ATTEMPT, e.getMessage(),
                     Map.of("call", e.call().syscall(), "errno", e.errno(), "attempt", attempt));
-            Outcome meanwhile = new Outcome.Succeeded(name + " was loaded meanwhile by another loader" + unapplied(spec), true);
+            String meanwhile = " was loaded meanwhile by another loader";
             switch (e.errno()) {
                 case EEXIST:
-                    return done(meanwhile);
+                    return done(alreadyThere(spec, meanwhile));
                 case EBUSY:
                     // The outside loader's module went live (we are done) or away (load it ourselves).
-                    return settle(run, name, deadline).thenCompose(s -> s == Settled.LIVE ? done(meanwhile)
+                    return settle(run, name, deadline).thenCompose(s -> s == Settled.LIVE ? done(alreadyThere(spec, meanwhile))
                             : finit(run, spec, deadline, attempt + 1));
                 default:
                     return done(new Outcome.Failed(Reason.KERNEL_ERROR, e.errno(), withRestrictions(e)));

@@ -5,6 +5,9 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolvedModule;
+import io.kmodd.params.LiveParameters;
+import io.kmodd.params.LoadedWith;
+import io.kmodd.params.ParameterConflict;
 import io.kmodd.policy.ModulePolicy;
 import io.kmodd.usage.UsageExplainer;
 import java.time.Clock;
@@ -40,6 +43,8 @@ public final class ModuleOperations implements AutoCloseable {
     private final LoadRunner loader;
     private final PatientRemoval remover;
     private final RemovalPlanner planner;
+    private final ReloadRunner reloader;
+    private final LiveParameters live;
 
     public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock) {
         this(kernel, registry, settings, observer, clock, Ticker.SYSTEM, ModulePolicy.ALLOW_ALL);
@@ -47,7 +52,14 @@ public final class ModuleOperations implements AutoCloseable {
 
     public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock,
             Ticker ticker, ModulePolicy policy) {
+        this(kernel, registry, settings, observer, clock, ticker, policy, new LiveParameters(kernel, LoadedWith.inMemory()));
+    }
+
+    /** @param live the live modules' parameters, with kmodd's record of what it loaded them with */
+    public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock,
+            Ticker ticker, ModulePolicy policy, LiveParameters live) {
         this.kernel = kernel;
+        this.live = live;
         this.registry = registry;
         this.clock = clock;
         this.ticker = ticker;
@@ -56,10 +68,11 @@ public final class ModuleOperations implements AutoCloseable {
         this.lanes = new Lanes(settings.laneCapacity(), settings.maxUnfinished(), new JobRunner(ticker, workers, observer));
         this.admission = new Admission(kernel, policy);
         Dependencies dependencies = new DependencySteps();
-        this.loader = new LoadRunner(kernel, dependencies, settings, observer);
+        this.loader = new LoadRunner(kernel, dependencies, settings, observer, live);
         UsageExplainer explainer = new UsageExplainer(kernel, UsageExplainer.SCAN_BUDGET);
-        this.remover = new PatientRemoval(kernel, explainer, dependencies, settings, observer);
+        this.remover = new PatientRemoval(kernel, explainer, dependencies, settings, observer, live);
         this.planner = new RemovalPlanner(kernel, explainer, admission);
+        this.reloader = new ReloadRunner(kernel, remover, loader, live, dependencies, settings);
     }
 
     private static ThreadPoolExecutor workers(int n) {
@@ -101,16 +114,22 @@ public final class ModuleOperations implements AutoCloseable {
             observer.merged(Operation.LOAD);
             return new Queued(requested, joined.get().job(), true);
         }
+        refuseAgainstQueuedLoad(requested, params);
         admission.requireWritable();
         if (kernel.isBuiltin(requested)) {
-            return new AlreadyThere(requested, true);
+            return builtin(requested, params);
         }
         if (!lanes.busy(requested) && kernel.isLive(requested)) {
+            if (!params.isEmpty()) {
+                live.check(requested, params.asMap()).filter(c -> !c.none()).ifPresent(c -> {
+                    throw new ParameterConflictException(requested.value(), c);
+                });
+            }
             return new AlreadyThere(requested, false);
         }
         ResolvedModule target = admission.resolve(requested);
         if (target.builtin()) {
-            return new AlreadyThere(target.name(), true);
+            return builtin(target.name(), params);
         }
         admission.allowed(target.name(), "loading");
         if (target.blacklisted() && !ignoreBlacklist) {
@@ -119,6 +138,34 @@ public final class ModuleOperations implements AutoCloseable {
         }
         Lane.Submission s = submitLoad(target, params, null);
         return new Queued(target.name(), s.job(), s.joined());
+    }
+
+    /**
+     * A load with parameters that differ from those of the load queued last on the lane (and not undone
+     * by a later job) would not apply them: refused at once with both sets. A load queued behind a reload
+     * is answered after the reload, by the live values then.
+     */
+    private void refuseAgainstQueuedLoad(ModuleName module, ModuleParameters params) {
+        if (params.isEmpty()) {
+            return;
+        }
+        lanes.existing(module).flatMap(Lane::unfinishedTail).ifPresent(tail -> {
+            if (tail.spec() instanceof JobSpec.Load queued) {
+                ParameterConflict c = LiveParameters.againstQueued(params.asMap(), queued.effectiveParams(), tail.id());
+                if (!c.none()) {
+                    throw new ParameterConflictException(module.value(), c);
+                }
+            }
+        });
+    }
+
+    /** A built-in module is always there; its parameters come from the kernel command line, never a load. */
+    private static AlreadyThere builtin(ModuleName module, ModuleParameters params) {
+        if (!params.isEmpty()) {
+            throw new RefusedException(Refusal.PARAMETER_CONFLICT, module + " is built into the kernel; its parameters"
+                    + " are set on the kernel command line (" + module + ".NAME=VALUE) and a load cannot change them");
+        }
+        return new AlreadyThere(module, true);
     }
 
     private Lane.Submission submitLoad(ResolvedModule target, ModuleParameters params, String parentId) {
@@ -145,6 +192,49 @@ public final class ModuleOperations implements AutoCloseable {
             }
         }
         Lane.Submission s = submitUnload(name, options, null);
+        return new UnloadTicket(s.job(), s.joined());
+    }
+
+    /**
+     * Reloads a loaded module with {@code params}: one job on its lane that removes it patiently (as
+     * {@link #unload} with {@code removal}) and loads it again, restoring what it had when the new load
+     * fails. Refused at once when it is not loaded or is built in, and when other modules hold it unless
+     * {@code withHolders}, which takes them down first (each must be unused) and brings them back after.
+     *
+     * @param ignoreBlacklist reload even when modprobe.d blacklists it (the caller checked the admin role)
+     */
+    public UnloadTicket reload(ModuleName name, ModuleParameters params, UnloadOptions removal, boolean ignoreBlacklist,
+            boolean withHolders) {
+        admission.allowed(name, "reloading");
+        admission.requireWritable();
+        if (!lanes.busy(name)) {
+            Optional<ModuleUsage> usage = kernel.usage(name);
+            if (usage.isEmpty()) {
+                throw admission.notLoaded(name);
+            }
+            if (!usage.get().holders().isEmpty() && !withHolders) {
+                throw new RefusedException(Refusal.IN_USE_BY_HOLDERS, name + " is used by "
+                        + ModuleName.joined(usage.get().holders()) + "; a reload must remove it first, which the kernel"
+                        + " refuses until they are removed (withHolders=true takes them down, if unused, and brings them back)");
+            }
+            for (ModuleName h : HolderChain.of(kernel, name)) {
+                admission.allowed(h, "removing and loading again (it uses " + name + ")");
+                HolderChain.inUse(kernel, h).ifPresent(why -> {
+                    throw new RefusedException(Refusal.IN_USE_BY_HOLDERS, why + " and uses " + name
+                            + "; only unused modules are taken down for a reload");
+                });
+            }
+        }
+        ResolvedModule target = admission.resolve(name);
+        if (!target.name().equals(name) || target.builtin()) {
+            throw admission.notLoaded(name);
+        }
+        if (target.blacklisted() && !ignoreBlacklist) {
+            throw new RefusedException(Refusal.BLACKLISTED, name + " is blacklisted in modprobe.d; a reload would load"
+                    + " it again: remove the blacklist entry, or reload it as admin with ignoreBlacklist=true");
+        }
+        JobSpec.Reload spec = new JobSpec.Reload(new JobSpec.Load(target, params), removal, withHolders);
+        Lane.Submission s = submit(name, spec, null, run -> reloader.run(run, spec));
         return new UnloadTicket(s.job(), s.joined());
     }
 
@@ -195,13 +285,13 @@ public final class ModuleOperations implements AutoCloseable {
     /** The runners' way to other lanes: dependency steps pass the same checks as requests. */
     private final class DependencySteps implements Dependencies {
         @Override
-        public Optional<Job> load(ModuleName module, String parentId) {
+        public Optional<Job> load(ModuleName module, ModuleParameters params, String parentId) {
             admission.allowed(module, "loading (as a dependency)");
             ResolvedModule target = admission.resolve(module);
             if (target.builtin()) {
                 return Optional.empty();
             }
-            return Optional.of(submitLoad(target, ModuleParameters.NONE, parentId).job());
+            return Optional.of(submitLoad(target, params, parentId).job());
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.Errno;
+import io.kmodd.params.ParameterConflict;
 import java.util.Optional;
 
 /**
@@ -31,9 +32,18 @@ public sealed interface Outcome {
         }
     }
 
-    record Failed(Reason reason, Optional<Errno> errno, String detail) implements Outcome {
+    record Failed(Reason reason, Optional<Errno> errno, String detail, Optional<ParameterConflict> conflict) implements Outcome {
+        public Failed(Reason reason, Optional<Errno> errno, String detail) {
+            this(reason, errno, detail, Optional.empty());
+        }
+
         public Failed(Reason reason, String detail) {
             this(reason, Optional.empty(), detail);
+        }
+
+        /** The module is live with other parameters (or unconfirmable ones): {@link Reason#PARAMETER_CONFLICT}. */
+        public static Failed conflict(String module, ParameterConflict c) {
+            return new Failed(Reason.PARAMETER_CONFLICT, Optional.empty(), c.describe(module), Optional.of(c));
         }
 
         public Failed(Reason reason, Errno errno, String detail) {
@@ -52,7 +62,7 @@ public sealed interface Outcome {
 
         @Override
         public Optional<JobError> error() {
-            return Optional.of(new JobError(errno.orElse(null), reason, detail));
+            return Optional.of(new JobError(errno.orElse(null), reason, detail, conflict.orElse(null)));
         }
     }
 

@@ -9,6 +9,7 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleState;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.RefcountProbe;
+import io.kmodd.params.LiveParameters;
 import io.kmodd.text.DurationText;
 import io.kmodd.usage.UsageExplainer;
 import io.kmodd.usage.UsageExplanation;
@@ -37,9 +38,12 @@ final class PatientRemoval {
     private final Dependencies dependencies;
     private final Settings settings;
     private final JobObserver observer;
+    private final LiveParameters live;
 
-    PatientRemoval(Kernel kernel, UsageExplainer explainer, Dependencies dependencies, Settings settings, JobObserver observer) {
+    PatientRemoval(Kernel kernel, UsageExplainer explainer, Dependencies dependencies, Settings settings, JobObserver observer,
+            LiveParameters live) {
         this.kernel = kernel;
+        this.live = live;
         this.explainer = explainer;
         this.dependencies = dependencies;
         this.settings = settings;
@@ -47,9 +51,18 @@ final class PatientRemoval {
     }
 
     CompletableFuture<Outcome> run(JobRun run, JobSpec.Unload spec) {
-        ModuleName name = run.module();
         UnloadOptions opts = spec.options();
-        List<ModuleName> used = opts.removeDependencies() ? dependenciesOf(name) : List.of();
+        List<ModuleName> used = opts.removeDependencies() ? dependenciesOf(run.module()) : List.of();
+        return remove(run, opts)
+                .thenCompose(removed -> removeUnused(run, used).thenApply(v -> new Outcome.Succeeded(removed, false)));
+    }
+
+    /**
+     * The patient removal itself, as the first step of an unload or a reload: completes with the sentence
+     * saying how the module went, or ends the run (timeout, holders, kernel error, cancel).
+     */
+    CompletableFuture<String> remove(JobRun run, UnloadOptions opts) {
+        ModuleName name = run.module();
         if (opts.force()) {
             run.event(EventType.WARNING, "forced removal (O_TRUNC) removes " + name
                     + " even while in use and taints the kernel (taint flag R)", Map.of("taint", "R"));
@@ -62,8 +75,11 @@ final class PatientRemoval {
         return run.until(attempts::poll, deadline, settings.pollInterval(),
                         () -> "cancelled after " + run.elapsed().toMillis() + " ms; " + name + " is still loaded")
                 .whenComplete((r, t) -> probe.close())
-                .thenApply(removed -> removed.orElseThrow(() -> new JobEnded(attempts.timedOut())))
-                .thenCompose(removed -> removeUnused(run, used).thenApply(v -> new Outcome.Succeeded(removed, false)));
+                .thenApply(removed -> {
+                    String how = removed.orElseThrow(() -> new JobEnded(attempts.timedOut()));
+                    live.recordRemoval(name);
+                    return how;
+                });
     }
 
     /**

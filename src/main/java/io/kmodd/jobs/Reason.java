@@ -12,6 +12,8 @@ public enum Reason {
     TIMEOUT,
     /** Other modules hold the module, so waiting cannot help. */
     IN_USE_BY_HOLDERS,
+    /** The module is live with other parameters than the requested ones (or they cannot be confirmed). */
+    PARAMETER_CONFLICT,
     /** A required dependency was refused or failed to load. */
     DEPENDENCY_FAILED,
     /** kmodd stopped before the job ended. */

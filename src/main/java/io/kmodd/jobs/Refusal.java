@@ -8,6 +8,8 @@ public enum Refusal {
     BLACKLISTED,
     AMBIGUOUS,
     IN_USE_BY_HOLDERS,
+    /** The requested parameters would not be applied: the module is live, or a load is queued, with others. */
+    PARAMETER_CONFLICT,
     QUEUE_FULL,
     /** All lanes together hold as many unfinished jobs as kmodd takes, or kmodd is stopping. */
     OVERLOADED,

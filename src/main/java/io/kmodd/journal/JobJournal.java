@@ -197,7 +197,7 @@ public final class JobJournal {
         events.add(new JobEvent(seq, now, EventType.OUTCOME, "failed", detail, Map.of("reason", Reason.INTERRUPTED)));
         return new JobSnapshot(s.id(), s.module(), s.operation(), "failed", s.requests(), s.createdAt(),
                 s.startedAt() == null ? s.createdAt() : s.startedAt(), now,
-                new JobError(null, Reason.INTERRUPTED, detail), detail, false, s.params(), s.parentId(), events);
+                new JobError(null, Reason.INTERRUPTED, detail), detail, false, s.params(), s.effectiveParams(), s.parentId(), events);
     }
 
     /** Replaces the file with {@code jobs}, atomically, and reopens it for appends. */

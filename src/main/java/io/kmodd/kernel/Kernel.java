@@ -34,6 +34,13 @@ public interface Kernel {
      */
     HostFacts hostFacts(java.time.Duration budget);
 
+    /**
+     * Which load of the module this is: an identifier of its /sys/module/NAME directory (its inode) that
+     * stays the same while the module stays loaded and differs once it is removed and loaded again.
+     * Empty when it is not loaded.
+     */
+    java.util.OptionalLong instance(ModuleName name);
+
     /** Opens a cheap repeated reader of the module's refcount, for wait loops. */
     RefcountProbe refcountProbe(ModuleName name);
 

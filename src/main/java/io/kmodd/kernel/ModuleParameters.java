@@ -97,6 +97,36 @@ public final class ModuleParameters {
         return ours.isEmpty() ? configuredOptions.strip() : configuredOptions.strip() + " " + ours;
     }
 
+    /**
+     * The set the kernel receives: modprobe.d's {@code configuredOptions} first, then these, which win
+     * for a parameter both name (as the kernel's parse_args() applies the last one).
+     */
+    public Map<String, String> effective(String configuredOptions) {
+        Map<String, String> all = new LinkedHashMap<>(parseArgs(configuredOptions));
+        all.putAll(values);
+        return Collections.unmodifiableMap(all);
+    }
+
+    /**
+     * Reads an argument string as modprobe.d's "options" lines and the kernel's parse_args() write it:
+     * {@code key=value}, {@code key="value with spaces"}, or a bare {@code flag} (an empty value). The
+     * last of a repeated key wins.
+     */
+    public static Map<String, String> parseArgs(String args) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (args == null || args.isBlank()) {
+            return params;
+        }
+        java.util.regex.Matcher m = ARG.matcher(args);
+        while (m.find()) {
+            String v = m.group(2) == null ? "" : m.group(2);
+            params.put(m.group(1), v.startsWith("\"") && v.endsWith("\"") && v.length() >= 2 ? v.substring(1, v.length() - 1) : v);
+        }
+        return params;
+    }
+
+    private static final java.util.regex.Pattern ARG = java.util.regex.Pattern.compile("([^\\s=]+)(?:=(\"[^\"]*\"|\\S*))?");
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ModuleParameters other && values.equals(other.values);

@@ -77,7 +77,7 @@ public class KmoddMetrics implements JobObserver {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofHours(1))
                 .register(registry).record(total);
-        if (operation == Operation.UNLOAD) {
+        if (operation == Operation.UNLOAD || operation == Operation.RELOAD) {
             Timer.builder(REMOVAL_WAIT)
                     .description("Time patient removals spent waiting for the refcount and retrying")
                     .publishPercentileHistogram()

@@ -150,15 +150,6 @@ public final class PersistenceStore {
         } catch (IllegalArgumentException e) {
             return java.util.Optional.empty();
         }
-        Map<String, String> params = new LinkedHashMap<>();
-        if (f.length == 3) {
-            // key=value, key="value with spaces", or a bare flag.
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("([^\\s=]+)(?:=(\"[^\"]*\"|\\S*))?").matcher(f[2]);
-            while (m.find()) {
-                String v = m.group(2) == null ? "" : m.group(2);
-                params.put(m.group(1), v.startsWith("\"") && v.endsWith("\"") && v.length() >= 2 ? v.substring(1, v.length() - 1) : v);
-            }
-        }
-        return java.util.Optional.of(Map.entry(module, params));
+        return java.util.Optional.of(Map.entry(module, ModuleParameters.parseArgs(f.length == 3 ? f[2] : null)));
     }
 }

@@ -13,6 +13,8 @@ import io.kmodd.jobs.Settings;
 import io.kmodd.jobs.Ticker;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.linux.LinuxKernel;
+import io.kmodd.params.LiveParameters;
+import io.kmodd.params.LoadedWith;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.runtime.StartupEvent;
@@ -67,14 +69,28 @@ public class CoreWiring {
         return new io.kmodd.usage.UsageExplainer(kernel, io.kmodd.usage.UsageExplainer.SCAN_BUDGET);
     }
 
+    /**
+     * The live modules' parameters, with kmodd's record of what it loaded each with: in
+     * kmodd.params.record-file, by default loaded-with.json beside the job journal (memory only without one).
+     */
+    @Produces
+    @ApplicationScoped
+    LiveParameters liveParameters(Kernel kernel, KmoddConfig config, ObjectMapper json) {
+        java.util.Optional<Path> file = config.params().recordFile().map(Path::of)
+                .or(() -> "none".equals(config.jobs().journal()) ? java.util.Optional.empty()
+                        : java.util.Optional.of(Path.of(config.jobs().journal()).resolveSibling("loaded-with.json")));
+        return new LiveParameters(kernel, file.filter(f -> !f.toString().equals("none"))
+                .map(f -> LoadedWith.at(f, json)).orElseGet(LoadedWith::inMemory));
+    }
+
     @Produces
     @ApplicationScoped
     ModuleOperations operations(Kernel kernel, JobRegistry registry, KmoddConfig config, JobObserver observer,
-            ModulePolicy policy) {
+            ModulePolicy policy, LiveParameters live) {
         Settings settings = new Settings(config.load().timeout(), config.unload().pollInterval(),
                 config.unload().progressInterval(), config.jobs().laneCapacity(), config.jobs().maxUnfinished(),
                 config.jobs().workerThreads());
-        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), Ticker.SYSTEM, policy);
+        return new ModuleOperations(kernel, registry, settings, observer, Clock.systemUTC(), Ticker.SYSTEM, policy, live);
     }
 
     @Produces

@@ -172,6 +172,40 @@ class ModulesApiTest {
     }
 
     @Test
+    void aLoadWhoseParametersWouldNotApplyIs409WithBothSets() {
+        kernel.loadedByOther("loop", java.util.Map.of("max_loop", "4"));
+        given().contentType("application/json").body("{\"params\":{\"max_loop\":\"8\"}}").post("/modules/loop/load")
+                .then().statusCode(409).contentType("application/problem+json")
+                .body("type", equalTo("urn:kmodd:problem:parameter-conflict"))
+                .body("parameters.requested.max_loop", equalTo("8")).body("parameters.live.max_loop", equalTo("4"))
+                .body("parameters.differ", hasItem("max_loop"))
+                .body("detail", containsString("reload it to apply parameters (POST /modules/loop/reload)"));
+        given().contentType("application/json").body("{\"params\":{\"max_loop\":\"4\"}}").post("/modules/loop/load")
+                .then().statusCode(200).body("alreadyLoaded", equalTo(true));
+        given().post("/modules/loop/load").then().statusCode(200).body("alreadyLoaded", equalTo(true));
+        assertThat(kernel.totalCalls()).isZero();
+    }
+
+    @Test
+    void reloadIsOneJobThatStreamsAndAppliesTheNewParameters() {
+        kernel.loadedByOther("loop", java.util.Map.of("max_loop", "4"));
+        String body = given().accept("text/event-stream").contentType("application/json")
+                .body("{\"params\":{\"max_loop\":\"8\"}}").post("/modules/loop/reload?timeout=5s")
+                .then().statusCode(200).extract().asString();
+        assertThat(body).contains("event:attempt", "delete_module loop: OK", "finit_module loop: OK", "event:outcome",
+                "reloaded loop with max_loop=8");
+        assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "8");
+        Response r = given().contentType("application/json").body("{\"params\":{\"max_loop\":\"2\"}}")
+                .post("/modules/loop/reload?timeout=5s");
+        r.then().statusCode(202).header("Location", containsString("/jobs/")).body("operation", equalTo("reload"))
+                .body("params.max_loop", equalTo("2")).body("effectiveParams.max_loop", equalTo("2"));
+        given().post("/modules/xfs/reload").then().statusCode(404).contentType("application/problem+json");
+        given().contentType("application/json").body("{\"params\":{\"max_loop\":\"1\\n\"}}").post("/modules/loop/reload")
+                .then().statusCode(400).contentType("application/problem+json");
+        given().post("/modules/loop/reload?timeout=forever").then().statusCode(400);
+    }
+
+    @Test
     void holdersAre409AndNotLoadedIs404OnUnload() {
         given().post("/modules/xfs/load?wait=5s").then().statusCode(200);
         given().post("/modules/libcrc32c/unload").then().statusCode(409)

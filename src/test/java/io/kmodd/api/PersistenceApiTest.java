@@ -34,6 +34,27 @@ class PersistenceApiTest {
     }
 
     @Test
+    void persistedParametersThatDifferFromTheLiveOnesShowAsDrift() {
+        io.kmodd.testing.SimulatedKernel kernel = io.kmodd.testing.SimulatedKernelProducer.KERNEL;
+        kernel.reset();
+        kernel.loadedByOther("loop", java.util.Map.of("max_loop", "4", "max_part", "0"));
+        given().contentType("application/json").body("{\"load\": true, \"params\": {\"max_loop\": \"8\", \"max_part\": \"0\"}}")
+                .put("/modules/loop/persistence").then().statusCode(200);
+        given().contentType("application/json").body("{\"load\": true}").put("/modules/dummy/persistence").then().statusCode(200);
+        given().get("/persistence").then().statusCode(200)
+                .body("find { it.module == 'loop' }.loaded", equalTo(true))
+                .body("find { it.module == 'loop' }.drift.size()", equalTo(1))
+                .body("find { it.module == 'loop' }.drift[0].parameter", equalTo("max_loop"))
+                .body("find { it.module == 'loop' }.drift[0].persisted", equalTo("8"))
+                .body("find { it.module == 'loop' }.drift[0].live", equalTo("4"))
+                .body("find { it.module == 'dummy' }.loaded", equalTo(false))
+                .body("find { it.module == 'dummy' }.drift.size()", equalTo(0));
+        given().delete("/modules/loop/persistence").then().statusCode(204);
+        given().delete("/modules/dummy/persistence").then().statusCode(204);
+        kernel.reset();
+    }
+
+    @Test
     void badBodiesNamesAndParametersAre400() {
         for (String body : new String[] {"", "{}", "{\"load\": \"yes\"}", "{\"load\": true, \"extra\": 1}",
                 "{\"load\": true, \"params\": {\"a\": \"x\\ny=1\"}}", "{\"load\": true} trailing", "[true]"}) {

@@ -30,12 +30,14 @@ class ProblemsTest {
     private static final Map<Reason, String> REASONS = new EnumMap<>(Map.of(
             Reason.TIMEOUT, "409 timeout", Reason.IN_USE_BY_HOLDERS, "409 in-use-by-holders",
             Reason.DEPENDENCY_FAILED, "424 dependency-failed", Reason.INTERRUPTED, "500 interrupted",
-            Reason.INTERNAL_ERROR, "500 internal-error", Reason.KERNEL_ERROR, "500 kernel-error"));
+            Reason.INTERNAL_ERROR, "500 internal-error", Reason.KERNEL_ERROR, "500 kernel-error",
+            Reason.PARAMETER_CONFLICT, "409 parameter-conflict"));
 
     private static final Map<Refusal, String> REFUSALS = new EnumMap<>(Map.ofEntries(
             Map.entry(Refusal.NOT_FOUND, "404 not-found"), Map.entry(Refusal.NO_MODULE_SUPPORT, "503 kernel-unavailable"),
             Map.entry(Refusal.NO_PRIVILEGE, "403 no-privilege"), Map.entry(Refusal.BLACKLISTED, "403 blacklisted"),
             Map.entry(Refusal.AMBIGUOUS, "409 ambiguous-alias"), Map.entry(Refusal.IN_USE_BY_HOLDERS, "409 in-use-by-holders"),
+            Map.entry(Refusal.PARAMETER_CONFLICT, "409 parameter-conflict"),
             Map.entry(Refusal.QUEUE_FULL, "429 queue-full"), Map.entry(Refusal.OVERLOADED, "503 overloaded"), Map.entry(Refusal.JOB_FINISHED, "409 job-finished"),
             Map.entry(Refusal.NOT_CANCELLABLE, "409 not-cancellable"), Map.entry(Refusal.GONE, "410 gone"),
             Map.entry(Refusal.RESOLUTION_FAILED, "503 resolution-failed"),
@@ -44,7 +46,7 @@ class ProblemsTest {
     private static JobSnapshot failed(JobError e) {
         Instant t = Instant.parse("2026-11-20T10:00:00Z");
         return new JobSnapshot("j1", "loop", "load", e == null ? "cancelled" : "failed", 1, t, t, t, e,
-                e == null ? "cancelled before it started" : e.detail(), false, Map.of(), null, List.of());
+                e == null ? "cancelled before it started" : e.detail(), false, Map.of(), null, null, List.of());
     }
 
     private static String shown(Problem p) {

@@ -18,7 +18,7 @@ class ArchitectureTest {
     /** Bottom-up; each row may depend on the rows above it in this list, never below. */
     private static final List<List<String>> RANKS = List.of(
             List.of("text", "kernel", "config"),
-            List.of("policy", "persistence", "usage"),
+            List.of("policy", "persistence", "usage", "params"),
             List.of("jobs"),
             List.of("journal", "metrics", "systemd"),
             List.of("security", "http"),

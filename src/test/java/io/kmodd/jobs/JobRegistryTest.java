@@ -18,7 +18,7 @@ class JobRegistryTest {
 
     private static JobSnapshot earlier(String id) {
         Instant t = Instant.parse("2026-11-20T10:00:00Z");
-        return new JobSnapshot(id, "loop", "unload", "succeeded", 1, t, t, t, null, "removed loop", false, Map.of(),
+        return new JobSnapshot(id, "loop", "unload", "succeeded", 1, t, t, t, null, "removed loop", false, Map.of(), null,
                 null, List.of());
     }
 

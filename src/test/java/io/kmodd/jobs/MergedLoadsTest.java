@@ -183,21 +183,6 @@ class MergedLoadsTest {
     }
 
     @Test
-    void loadsWithOtherParametersDoNotJoin() throws Exception {
-        kernel.define("loop");
-        kernel.holdLoads();
-        Job a = load("loop", ModuleParameters.of(Map.of("max_loop", "4")));
-        ModuleOperations.Queued b = queued(ops.load(n("loop"), ModuleParameters.of(Map.of("max_loop", "8"))));
-        assertThat(b.joined()).isFalse();
-        kernel.releaseLoads();
-        assertThat(await(a).state()).isEqualTo(JobState.SUCCEEDED);
-        Job second = await(b.job());
-        assertThat(second.snapshot().alreadyLoaded()).isTrue();
-        assertThat(second.snapshot().outcome()).contains("parameters were not applied");
-        assertThat(kernel.finitCalls("loop")).isEqualTo(1);
-    }
-
-    @Test
     void unknownModuleIsRefusedWithoutKernelCall() {
         assertThatThrownBy(() -> ops.load(n("nosuchmod"), ModuleParameters.NONE))
                 .isInstanceOf(RefusedException.class)

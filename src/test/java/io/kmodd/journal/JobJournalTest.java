@@ -26,7 +26,7 @@ class JobJournalTest {
     private static JobSnapshot job(String id, String state) {
         Instant t = Instant.parse("2026-11-21T10:00:00Z");
         return new JobSnapshot(id, "loop", "unload", state, 1, t, t, state.equals("waiting") ? null : t, null,
-                null, false, Map.of(), null, List.of(new JobEvent(1, t, EventType.QUEUED, "queued", "queued on lane loop", Map.of())));
+                null, false, Map.of(), null, null, List.of(new JobEvent(1, t, EventType.QUEUED, "queued", "queued on lane loop", Map.of())));
     }
 
     @Test

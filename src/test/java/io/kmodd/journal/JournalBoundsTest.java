@@ -41,7 +41,7 @@ class JournalBoundsTest {
                     "refcnt of loop is " + (i % 2), Map.of("refcnt", i % 2)));
         }
         return new JobSnapshot(id, "loop", "unload", state, 1, t, t, state.equals("waiting") ? null : t, null,
-                "removed loop", false, Map.of(), null, history);
+                "removed loop", false, Map.of(), null, null, history);
     }
 
     @Test

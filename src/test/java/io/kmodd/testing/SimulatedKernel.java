@@ -38,7 +38,11 @@ public final class SimulatedKernel implements Kernel {
         int users;
         final List<ModuleName> holders = new ArrayList<>();
         Map<String, String> params = Map.of();
+        final long instance = INSTANCES.incrementAndGet();
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong INSTANCES = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<ModuleName, java.util.Set<String>> hiddenParams = new HashMap<>();
 
     private final Map<ModuleName, ResolvedModule> tree = new HashMap<>();
     private final Map<ModuleName, Mod> loaded = new TreeMap<>();
@@ -83,6 +87,7 @@ public final class SimulatedKernel implements Kernel {
         hostFacts = io.kmodd.kernel.HostFacts.none();
         hostScans.set(0);
         aliases.clear();
+        hiddenParams.clear();
     }
 
     /** Loads held until {@link #releaseLoads()} are counted and block inside finit_module. */
@@ -193,8 +198,28 @@ public final class SimulatedKernel implements Kernel {
         return all;
     }
 
-    private static LoadedModule view(ModuleName n, Mod m) {
-        return new LoadedModule(n, m.state, m.users + m.holders.size(), 4096, m.holders, "", m.params, false);
+    private LoadedModule view(ModuleName n, Mod m) {
+        Map<String, String> shown = new TreeMap<>(m.params);
+        shown.keySet().removeAll(hiddenParams.getOrDefault(n, java.util.Set.of()));
+        return new LoadedModule(n, m.state, m.users + m.holders.size(), 4096, m.holders, "", shown, false);
+    }
+
+    /** Makes a parameter of the module unreadable in sysfs (mode 0 or 0200), as some modules declare them. */
+    public synchronized void hideParameter(String module, String param) {
+        hiddenParams.computeIfAbsent(ModuleName.of(module), k -> new java.util.HashSet<>()).add(param);
+    }
+
+    /** Loads the module as an outside loader would (modprobe, udev), with the given live parameters. */
+    public synchronized void loadedByOther(String name, Map<String, String> params) {
+        Mod m = new Mod();
+        m.params = new TreeMap<>(params);
+        loaded.put(ModuleName.of(name), m);
+    }
+
+    @Override
+    public synchronized java.util.OptionalLong instance(ModuleName name) {
+        Mod m = loaded.get(name);
+        return m == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(m.instance);
     }
 
     @Override

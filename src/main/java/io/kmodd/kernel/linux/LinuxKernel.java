@@ -91,6 +91,11 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     }
 
     @Override
+    public java.util.OptionalLong instance(ModuleName name) {
+        return sysModule.instance(name);
+    }
+
+    @Override
     public RefcountProbe refcountProbe(ModuleName name) {
         return sysModule.refcountProbe(name);
     }

@@ -50,6 +50,22 @@ final class SysModule {
                 u.holders(), readString(dir.resolve("taint")).orElse(""), parameters(dir), false));
     }
 
+    /**
+     * The inode of the module's sysfs directory: kernfs numbers each new node afresh, so a module removed
+     * and loaded again has another one. Empty when the module is not loaded (or built in).
+     */
+    java.util.OptionalLong instance(ModuleName name) {
+        Path dir = paths.sysModule(name.value());
+        if (!Files.exists(dir.resolve("initstate"))) {
+            return java.util.OptionalLong.empty();
+        }
+        try {
+            return java.util.OptionalLong.of(((Number) Files.getAttribute(dir, "unix:ino")).longValue());
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     RefcountProbe refcountProbe(ModuleName name) {
         return new SysfsRefcount(paths.sysModule(name.value()).resolve("refcnt"));
     }
