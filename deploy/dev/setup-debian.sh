@@ -3,7 +3,8 @@
 #   JDK 17 (build and run), libkmod (module resolution), kmod and e2fsprogs (used inside the test guest),
 #   QEMU, busybox-static and Debian 12's two kernels with their modules, 6.1 and 6.12 (whose modules are all
 #   .ko.xz), xz-utils and zstd (the real-kernel test guests),
-#   prometheus (promtool, to check the metrics), curl, python3 and strace (the benchmarks),
+#   prometheus (promtool, to check the metrics), ansible-core (ansible-playbook runs the deploy/ansible example
+#   against a test guest), curl, python3 and strace (the benchmarks),
 #   Node.js and npm (Redocly's OpenAPI linter, fetched from the npm registry by the tests), lintian (the .deb),
 #   openssl (test certificates for mutual TLS), systemd (systemd-analyze, and systemd-modules-load in the guest;
 #   nothing is started), iproute2 and procps (the guest's network and its daemon restarts).
@@ -12,8 +13,8 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in openjdk-17-jdk-headless libkmod2 kmod e2fsprogs qemu-system-x86 busybox-static linux-image-amd64 \
-         linux-image-6.12-amd64 xz-utils zstd prometheus curl cpio python3 strace lintian openssl systemd iproute2 \
-         procps; do
+         linux-image-6.12-amd64 xz-utils zstd prometheus ansible-core curl cpio python3 strace lintian openssl systemd \
+         iproute2 procps; do
     have "$p" || need="$need $p"
 done
 # Node.js and npm run the OpenAPI linter. Checked as commands: a nodejs from elsewhere (nodesource) bundles
