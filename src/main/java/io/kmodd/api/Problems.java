@@ -19,6 +19,7 @@ final class Problems {
             case AMBIGUOUS -> Problem.of("ambiguous-alias", "Alias matches several modules", 409, detail);
             case IN_USE_BY_HOLDERS -> Problem.of("in-use-by-holders", "Module is used by other modules", 409, detail);
             case PARAMETER_CONFLICT -> Problem.of("parameter-conflict", "The requested parameters would not be applied", 409, detail);
+            case PERMANENT -> Problem.of("permanent", "Module has no exit function", 409, detail);
             case QUEUE_FULL -> Problem.of("queue-full", "Too many jobs queued for this module", 429, detail);
             case OVERLOADED -> Problem.of("overloaded", "kmodd is not taking new jobs now", 503, detail);
             case JOB_FINISHED -> Problem.of("job-finished", "Job has already finished", 409, detail);

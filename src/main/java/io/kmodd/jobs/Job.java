@@ -116,7 +116,7 @@ public final class Job {
      * before each step so that a cancel and a kernel call never overlap. False when the job must stop.
      */
     synchronized boolean enter(JobState next, String message) {
-        if (state.finished() || cancelRequested || stopping) {
+        if (state.finished() || cancelRequested || (stopping && uncancellable == null)) {
             return false;
         }
         if (state != next) {
@@ -217,6 +217,8 @@ public final class Job {
      */
     synchronized void uncancellable(String why) {
         uncancellable = why;
+        // A cancel that arrived while the last step ended counts no more: the module must come back.
+        cancelRequested = false;
     }
 
     synchronized boolean cancelRequested() {
@@ -230,8 +232,13 @@ public final class Job {
 
     /** The outcome of a job that kmodd's stop caught between steps. */
     Outcome interrupted() {
+        String why;
+        synchronized (this) {
+            why = uncancellable;
+        }
         return new Outcome.Failed(Reason.INTERRUPTED, "kmodd is stopping; this job was " + state().wireName()
-                + " and did not finish. The module is as the kernel says: see GET /modules/" + module);
+                + (why == null ? "" : " (" + why + ")") + " and did not finish. The module is as the kernel says: see GET /modules/"
+                + module);
     }
 
     /** Sets what a cancel runs to end the job's current wait at once. */
@@ -246,9 +253,10 @@ public final class Job {
     boolean interrupt() {
         Runnable wake;
         synchronized (this) {
-            // Whatever its state, it takes no further step: a kernel call in flight finishes, nothing more.
+            // Whatever its state, it takes no further step: a kernel call in flight finishes, nothing more;
+            // a job that must finish what it started (uncancellable) goes on within the stop's grace.
             stopping = true;
-            if (state == JobState.RUNNING) {
+            if (state == JobState.RUNNING || uncancellable != null) {
                 return false;
             }
             wake = waker;

@@ -46,7 +46,8 @@ final class LoadRunner {
     CompletableFuture<Outcome> run(JobRun run, JobSpec.Load spec) {
         ResolvedModule target = spec.target();
         ModuleName name = target.name();
-        long deadline = run.deadlineAfter(settings.loadTimeout());
+        // From now, not from the job's start: a reload's load comes after its removal's wait.
+        long deadline = run.now() + settings.loadTimeout().toNanos();
         run.enter(JobState.RUNNING, "loading " + name, () -> "cancelled before it started; " + name + " is as it was");
         if (kernel.isLive(name)) {
             return done(alreadyThere(spec, " is already loaded"));
@@ -171,10 +172,9 @@ final class LoadRunner {
         try {
             KernelCall call = kernel.load(target, args);
             observer.kernelCall(call, null);
-            live.recordLoad(name, spec.effectiveParams());
             run.event(EventType.ATTEMPT, call.syscall() + " " + name + ": OK",
                     Map.of("call", call.syscall(), "errno", "OK", "attempt", attempt));
-            return done(new Outcome.Succeeded("loaded " + name + (args.isEmpty() ? "" : " with " + args), false));
+            return done(applied(spec, args));
         } catch (KernelException e) {
             observer.kernelCall(e.call(), e.errno());
             run.event(EventType.ATTEMPT, e.getMessage(),
@@ -191,6 +191,25 @@ final class LoadRunner {
                     return done(new Outcome.Failed(Reason.KERNEL_ERROR, e.errno(), withRestrictions(e)));
             }
         }
+    }
+
+    /**
+     * The outcome of a load the kernel answered with success. Since Linux 6.5 the kernel merges concurrent
+     * finit_module calls of one file and answers them all with the first caller's result, having applied
+     * that caller's parameters only: so the values the kernel shows are checked before the success is
+     * told or recorded.
+     */
+    private Outcome applied(JobSpec.Load spec, String args) {
+        ModuleName name = spec.target().name();
+        Optional<ParameterConflict> c = spec.parameters().isEmpty() ? Optional.empty() : live.check(name, spec.parameters().asMap());
+        if (c.isPresent() && !c.get().differ().isEmpty()) {
+            ParameterConflict conflict = c.get();
+            return new Outcome.Failed(Reason.PARAMETER_CONFLICT, Optional.empty(), "the kernel answered success, but "
+                    + conflict.describe(name.value()) + " (since Linux 6.5 the kernel merges concurrent loads of one module"
+                    + " file and applies only the first caller's parameters)", c);
+        }
+        live.recordLoad(name, spec.effectiveParams());
+        return new Outcome.Succeeded("loaded " + name + (args.isEmpty() ? "" : " with " + args), false);
     }
 
     /** A refusal that lockdown or signature enforcement may explain says so. */

@@ -1,6 +1,7 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.Kernel;
+import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.kernel.ModuleUsage;
@@ -120,12 +121,17 @@ public final class ModuleOperations implements AutoCloseable {
             return builtin(requested, params);
         }
         if (!lanes.busy(requested) && kernel.isLive(requested)) {
-            if (!params.isEmpty()) {
-                live.check(requested, params.asMap()).filter(c -> !c.none()).ifPresent(c -> {
-                    throw new ParameterConflictException(requested.value(), c);
-                });
+            if (params.isEmpty()) {
+                return new AlreadyThere(requested, false);
             }
-            return new AlreadyThere(requested, false);
+            Optional<ParameterConflict> c = live.check(requested, params.asMap());
+            if (c.isPresent() && !c.get().none()) {
+                throw new ParameterConflictException(requested.value(), c.get());
+            }
+            if (c.isPresent()) {
+                return new AlreadyThere(requested, false);
+            }
+            // Gone since it was seen live: a load it is.
         }
         ResolvedModule target = admission.resolve(requested);
         if (target.builtin()) {
@@ -228,6 +234,10 @@ public final class ModuleOperations implements AutoCloseable {
         ResolvedModule target = admission.resolve(name);
         if (!target.name().equals(name) || target.builtin()) {
             throw admission.notLoaded(name);
+        }
+        if (kernel.loadedModule(name).map(LoadedModule::permanent).orElse(false)) {
+            throw new RefusedException(Refusal.PERMANENT, name + " is [permanent]: it has no exit function, so the kernel"
+                    + " removes it only when forced, and a reload would wait for nothing");
         }
         if (target.blacklisted() && !ignoreBlacklist) {
             throw new RefusedException(Refusal.BLACKLISTED, name + " is blacklisted in modprobe.d; a reload would load"

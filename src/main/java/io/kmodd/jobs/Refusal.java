@@ -10,6 +10,8 @@ public enum Refusal {
     IN_USE_BY_HOLDERS,
     /** The requested parameters would not be applied: the module is live, or a load is queued, with others. */
     PARAMETER_CONFLICT,
+    /** The module has no exit function: only a forced removal takes it out. */
+    PERMANENT,
     QUEUE_FULL,
     /** All lanes together hold as many unfinished jobs as kmodd takes, or kmodd is stopping. */
     OVERLOADED,

@@ -1,5 +1,6 @@
 package io.kmodd.jobs;
 
+import io.kmodd.kernel.InvalidParameterException;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
@@ -8,8 +9,6 @@ import io.kmodd.params.LiveParameters;
 import io.kmodd.params.ParameterValues;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -18,18 +17,17 @@ import java.util.stream.Collectors;
  * Runs one reload job on its module's lane: the patient removal an unload does (the same waiting,
  * retries, busy explanation, timeout and cancel), then a load with the new parameters, in one job, so
  * nothing queued on the lane runs between the two halves. Once the module is out the job can no longer
- * be cancelled: it must bring the module back. When the new load fails, it loads the module again with
- * the parameters it had (those kmodd loaded it with; modprobe.d's alone when kmodd did not load it) and
- * the outcome says whether that worked: a module is never left unloaded without the job saying so.
- * Thread-safe (stateless).
+ * be cancelled, and a stop gives it its grace: it must bring the module back. When the new load fails,
+ * it loads the module again with the parameters it had (those kmodd loaded it with; modprobe.d's alone
+ * when kmodd did not load it) and the outcome says whether that worked: a module is never left unloaded
+ * without the job saying so. With holders, {@link HolderTakeDown} wraps it. Thread-safe (stateless).
  */
 final class ReloadRunner {
     private final Kernel kernel;
     private final PatientRemoval remover;
     private final LoadRunner loader;
     private final LiveParameters live;
-    private final Dependencies dependencies;
-    private final Settings settings;
+    private final HolderTakeDown holders;
 
     ReloadRunner(Kernel kernel, PatientRemoval remover, LoadRunner loader, LiveParameters live, Dependencies dependencies,
             Settings settings) {
@@ -37,102 +35,12 @@ final class ReloadRunner {
         this.remover = remover;
         this.loader = loader;
         this.live = live;
-        this.dependencies = dependencies;
-        this.settings = settings;
+        this.holders = new HolderTakeDown(kernel, live, dependencies, settings);
     }
 
     CompletableFuture<Outcome> run(JobRun run, JobSpec.Reload spec) {
         List<ModuleName> chain = spec.withHolders() ? HolderChain.of(kernel, run.module()) : List.of();
-        if (chain.isEmpty()) {
-            return reload(run, spec);
-        }
-        // The modules using it go first (each one attempt, on its own lane: they were unused when asked) and
-        // come back afterwards with what kmodd loaded them with, whatever became of the reload.
-        Map<ModuleName, ModuleParameters> had = new LinkedHashMap<>();
-        chain.forEach(h -> had.put(h, live.loadedWith(h).map(ReloadRunner::asParameters).orElse(ModuleParameters.NONE)));
-        List<Job> takeDowns = new CopyOnWriteArrayList<>();
-        long deadline = run.deadlineAfter(spec.removal().timeout());
-        CompletableFuture<Void> down = CompletableFuture.completedFuture(null);
-        for (ModuleName h : chain) {
-            down = down.thenCompose(v -> takeDown(run, h, takeDowns, deadline));
-        }
-        return down.thenCompose(v -> reload(run, spec))
-                .handle((o, t) -> o != null ? o : JobRunner.outcomeOf(run.job(), t))
-                .thenCompose(o -> bringBack(run, chain, takeDowns, had).thenApply(failures -> withHolders(o, chain, failures)));
-    }
-
-    private CompletableFuture<Void> takeDown(JobRun run, ModuleName holder, List<Job> takeDowns, long deadline) {
-        Job d = dependencies.unload(holder, new UnloadOptions(java.time.Duration.ZERO, false, false), run.job().id());
-        takeDowns.add(d);
-        run.event(EventType.DEPENDENCY, "taking down " + holder + ", which uses " + run.module() + " (job " + d.id() + ")",
-                Map.of("module", holder.value(), "job", d.id()));
-        return run.awaitEnd(d, deadline, settings.pollInterval(), "waiting for " + holder + " to be removed").thenAccept(s -> {
-            if (s.isEmpty() || !s.get().succeeded()) {
-                String why = s.map(x -> x.error() == null ? x.state() : x.error().detail()).orElse("it did not end in time");
-                throw new JobEnded(new Outcome.Failed(Reason.IN_USE_BY_HOLDERS, holder + " could not be taken down ("
-                        + why + "); " + run.module() + " was not reloaded"));
-            }
-        });
-    }
-
-    /**
-     * Loads again, users last, each module of the chain that is no longer loaded, after every take-down
-     * has ended (so none removes its module after this looked). The modules that could not be brought
-     * back, with why; empty when all are back.
-     */
-    private CompletableFuture<Map<ModuleName, String>> bringBack(JobRun run, List<ModuleName> chain, List<Job> takeDowns,
-            Map<ModuleName, ModuleParameters> had) {
-        Map<ModuleName, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
-        CompletableFuture<Void> back = CompletableFuture.allOf(takeDowns.stream().map(Job::completion)
-                .toArray(CompletableFuture[]::new)).handle((v, t) -> null);
-        List<ModuleName> usersLast = new java.util.ArrayList<>(chain);
-        java.util.Collections.reverse(usersLast);
-        for (ModuleName h : usersLast) {
-            back = back.thenComposeAsync(v -> {
-                if (kernel.usage(h).isPresent()) {
-                    return CompletableFuture.completedFuture(null);
-                }
-                Optional<Job> j;
-                try {
-                    j = dependencies.load(h, had.get(h), run.job().id());
-                } catch (RefusedException e) {
-                    failures.put(h, e.getMessage());
-                    return CompletableFuture.completedFuture(null);
-                }
-                j.ifPresent(job -> run.event(EventType.DEPENDENCY, "bringing back " + h + " (job " + job.id() + ")",
-                        Map.of("module", h.value(), "job", job.id())));
-                return j.map(job -> job.completion().thenAccept(ended -> {
-                    JobSnapshot s = ended.snapshot();
-                    if (!s.succeeded()) {
-                        failures.put(h, s.error() == null ? s.state() : s.error().detail());
-                    }
-                })).orElse(CompletableFuture.completedFuture(null));
-            }, run.workers());
-        }
-        return back.thenApply(v -> failures);
-    }
-
-    /** The reload's outcome, saying what became of the modules taken down for it; any not back fails it. */
-    private static Outcome withHolders(Outcome o, List<ModuleName> chain, Map<ModuleName, String> failures) {
-        String note = failures.isEmpty() ? "; " + ModuleName.joined(chain) + " taken down and back"
-                : "; NOT brought back: " + failures.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
-                        .collect(Collectors.joining(", "));
-        if (o instanceof Outcome.Succeeded s) {
-            return failures.isEmpty() ? new Outcome.Succeeded(s.message() + note, s.alreadyLoaded())
-                    : new Outcome.Failed(Reason.DEPENDENCY_FAILED, s.message() + note);
-        }
-        if (o instanceof Outcome.Failed f) {
-            return new Outcome.Failed(f.reason(), f.errno(), f.detail() + note, f.conflict());
-        }
-        return new Outcome.Cancelled(o.message() + note);
-    }
-
-    private static ModuleParameters asParameters(Map<String, String> recorded) {
-        try {
-            return ModuleParameters.of(recorded);
-        } catch (io.kmodd.kernel.InvalidParameterException e) {
-            return ModuleParameters.NONE;
-        }
+        return chain.isEmpty() ? reload(run, spec) : holders.around(run, chain, spec.removal().timeout(), () -> reload(run, spec));
     }
 
     /** The reload of the module itself: removal, load, and the restore when the load fails. */
@@ -206,8 +114,8 @@ final class ReloadRunner {
         try {
             return ModuleParameters.of(effective.entrySet().stream()
                     .filter(e -> !e.getValue().equals(options.get(e.getKey())))
-                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> b, java.util.LinkedHashMap::new)));
-        } catch (io.kmodd.kernel.InvalidParameterException e) {
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> b, LinkedHashMap::new)));
+        } catch (InvalidParameterException e) {
             return ModuleParameters.NONE; // A record from a hand-edited file: modprobe.d's options are what is known.
         }
     }

@@ -35,11 +35,10 @@ public interface Kernel {
     HostFacts hostFacts(java.time.Duration budget);
 
     /**
-     * Which load of the module this is: an identifier of its /sys/module/NAME directory (its inode) that
-     * stays the same while the module stays loaded and differs once it is removed and loaded again.
-     * Empty when it is not loaded.
+     * Which load of the module this is: an identifier that stays the same while the module stays loaded
+     * and differs once it is removed and loaded again, or the host reboots. Empty when it is not loaded.
      */
-    java.util.OptionalLong instance(ModuleName name);
+    Optional<String> instance(ModuleName name);
 
     /** Opens a cheap repeated reader of the module's refcount, for wait loops. */
     RefcountProbe refcountProbe(ModuleName name);

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * The parameters a live module has, as far as they can be known: what the kernel shows in
@@ -35,13 +34,15 @@ public final class LiveParameters {
             return Optional.empty();
         }
         Map<String, String> shown = m.get().parameters();
-        OptionalLong instance = kernel.instance(module);
-        Optional<Map<String, String>> ours = instance.isPresent() ? loadedWith.of(module, instance.getAsLong()) : Optional.empty();
+        Optional<Map<String, String>> ours = kernel.instance(module).flatMap(i -> loadedWith.of(module, i));
         Map<String, String> live = new LinkedHashMap<>();
         List<String> differ = new ArrayList<>();
         List<String> unconfirmed = new ArrayList<>();
         wanted.forEach((k, v) -> {
-            Optional<String> have = Optional.ofNullable(shown.get(k)).or(() -> ours.map(o -> o.get(k)));
+            // The kernel takes '-' and '_' in a parameter name as the same character (parameq()).
+            String declared = k.replace('-', '_');
+            Optional<String> have = Optional.ofNullable(shown.get(k)).or(() -> Optional.ofNullable(shown.get(declared)))
+                    .or(() -> ours.map(o -> o.getOrDefault(k, o.get(declared))));
             if (have.isEmpty()) {
                 unconfirmed.add(k);
                 return;
@@ -64,8 +65,7 @@ public final class LiveParameters {
 
     /** What kmodd loaded the module's current load with, if it did. */
     public Optional<Map<String, String>> loadedWith(ModuleName module) {
-        OptionalLong instance = kernel.instance(module);
-        return instance.isPresent() ? loadedWith.of(module, instance.getAsLong()) : Optional.empty();
+        return kernel.instance(module).flatMap(i -> loadedWith.of(module, i));
     }
 
     /** kmodd has just loaded the module with {@code effective}. */

@@ -16,14 +16,14 @@ import org.jboss.logging.Logger;
  * The parameters kmodd loaded each module with, per load of the module (its {@code instance}), kept in a
  * small JSON file so that they outlive a restart: the kernel does not show every parameter in sysfs, and
  * these are how a later load or a reload knows the values in force. A record counts only while the same
- * load of the module is live; one for an earlier load is ignored. Written whole to a temporary file and
+ * load of the module is live (same boot, same sysfs node); one for an earlier load is ignored. Written whole to a temporary file and
  * renamed, so a crash leaves the old or the new file, never half of one. Thread-safe.
  */
 public final class LoadedWith {
     private static final Logger LOG = Logger.getLogger(LoadedWith.class);
 
     /** What kmodd loaded one module with, and which load that was. */
-    public record Entry(long instance, Map<String, String> params) {
+    public record Entry(String instance, Map<String, String> params) {
         public Entry {
             params = Map.copyOf(params);
         }
@@ -59,11 +59,11 @@ public final class LoadedWith {
     }
 
     /** The parameters kmodd loaded {@code instance} of the module with, if it did. */
-    public synchronized Optional<Map<String, String>> of(ModuleName module, long instance) {
-        return Optional.ofNullable(entries.get(module.value())).filter(e -> e.instance() == instance).map(Entry::params);
+    public synchronized Optional<Map<String, String>> of(ModuleName module, String instance) {
+        return Optional.ofNullable(entries.get(module.value())).filter(e -> e.instance().equals(instance)).map(Entry::params);
     }
 
-    public synchronized void loaded(ModuleName module, long instance, Map<String, String> params) {
+    public synchronized void loaded(ModuleName module, String instance, Map<String, String> params) {
         entries.put(module.value(), new Entry(instance, params));
         save();
     }

@@ -7,9 +7,11 @@ import java.util.Optional;
  * Compares a requested parameter value with the value the kernel shows in /sys/module/M/parameters/P,
  * as the kernel's own setters and getters treat them: a boolean shows as Y or N whatever was written
  * (kstrtobool reads y, t, 1, on as true and n, f, 0, off as false, and a bare flag sets it); numbers are parsed with base 0
- * (0x hex, leading-0 octal, a sign) and printed in decimal; an array shows its elements joined by
- * commas, each compared on its own; anything else (charp, string) is compared as written. The kind is
- * taken from the live value, as sysfs does not name a parameter's type. Stateless.
+ * (0x hex, leading-0 octal, a sign) and printed in decimal (a bint prints 1 or 0); an array shows its
+ * elements joined by commas, each compared on its own, the request's being its first ones; anything else
+ * (charp, string) is compared as written. The kind is inferred from the live value, so a string that
+ * looks like a number is compared as one (sysfs does not name a parameter's type; modinfo's parmtype,
+ * through libkmod, would tell them apart). Stateless.
  */
 public final class ParameterValues {
     private ParameterValues() {
@@ -26,7 +28,9 @@ public final class ParameterValues {
         if (live.contains(",")) {
             String[] want = requested.split(",", -1);
             String[] have = live.split(",", -1);
-            if (want.length != have.length) {
+            // An array without a count prints every element it can hold (param_array_get): the request's
+            // elements are its first ones, the rest are the defaults the request left alone.
+            if (want.length > have.length) {
                 return false;
             }
             for (int i = 0; i < want.length; i++) {
@@ -45,7 +49,12 @@ public final class ParameterValues {
         }
         Optional<BigInteger> have = integer(live);
         if (have.isPresent()) {
-            return integer(requested).map(have.get()::equals).orElse(false);
+            Optional<BigInteger> want = integer(requested);
+            if (want.isPresent()) {
+                return want.get().equals(have.get());
+            }
+            // A bint parameter is set like a bool and printed as 1 or 0.
+            return (live.equals("1") || live.equals("0")) && bool(requested).map(b -> b == live.equals("1")).orElse(false);
         }
         if (live.equals("Y") || live.equals("N")) {
             return bool(requested).map(b -> b == live.equals("Y")).orElse(false);
@@ -53,10 +62,13 @@ public final class ParameterValues {
         return false;
     }
 
-    /** kstrtobool's reading (by the first letter, or "on"/"off"); an empty value is a bare flag, which sets a boolean. */
+    /**
+     * kstrtobool's reading (by the first letter, or "on"/"off"). An empty value is not a boolean: kmodd
+     * sends it as {@code k=}, which kstrtobool refuses (only a bare {@code k} sets one).
+     */
     static Optional<Boolean> bool(String s) {
         if (s.isEmpty()) {
-            return Optional.of(true);
+            return Optional.empty();
         }
         switch (Character.toLowerCase(s.charAt(0))) {
             case 'y', 't', '1':

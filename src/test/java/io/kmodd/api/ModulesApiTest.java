@@ -199,6 +199,11 @@ class ModulesApiTest {
                 .post("/modules/loop/reload?timeout=5s");
         r.then().statusCode(202).header("Location", containsString("/jobs/")).body("operation", equalTo("reload"))
                 .body("params.max_loop", equalTo("2")).body("effectiveParams.max_loop", equalTo("2"));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!"succeeded".equals(given().get("/jobs/" + r.path("id")).then().extract().path("state"))) {
+            assertThat(System.nanoTime()).as("the reload to end").isLessThan(deadline);
+        }
+        assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "2");
         given().post("/modules/xfs/reload").then().statusCode(404).contentType("application/problem+json");
         given().contentType("application/json").body("{\"params\":{\"max_loop\":\"1\\n\"}}").post("/modules/loop/reload")
                 .then().statusCode(400).contentType("application/problem+json");

@@ -37,7 +37,7 @@ class ProblemsTest {
             Map.entry(Refusal.NOT_FOUND, "404 not-found"), Map.entry(Refusal.NO_MODULE_SUPPORT, "503 kernel-unavailable"),
             Map.entry(Refusal.NO_PRIVILEGE, "403 no-privilege"), Map.entry(Refusal.BLACKLISTED, "403 blacklisted"),
             Map.entry(Refusal.AMBIGUOUS, "409 ambiguous-alias"), Map.entry(Refusal.IN_USE_BY_HOLDERS, "409 in-use-by-holders"),
-            Map.entry(Refusal.PARAMETER_CONFLICT, "409 parameter-conflict"),
+            Map.entry(Refusal.PARAMETER_CONFLICT, "409 parameter-conflict"), Map.entry(Refusal.PERMANENT, "409 permanent"),
             Map.entry(Refusal.QUEUE_FULL, "429 queue-full"), Map.entry(Refusal.OVERLOADED, "503 overloaded"), Map.entry(Refusal.JOB_FINISHED, "409 job-finished"),
             Map.entry(Refusal.NOT_CANCELLABLE, "409 not-cancellable"), Map.entry(Refusal.GONE, "410 gone"),
             Map.entry(Refusal.RESOLUTION_FAILED, "503 resolution-failed"),

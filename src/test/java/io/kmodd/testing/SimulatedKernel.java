@@ -43,6 +43,15 @@ public final class SimulatedKernel implements Kernel {
 
     private static final java.util.concurrent.atomic.AtomicLong INSTANCES = new java.util.concurrent.atomic.AtomicLong();
     private final Map<ModuleName, java.util.Set<String>> hiddenParams = new HashMap<>();
+    private final Map<ModuleName, Map<String, String>> joinedLoads = new HashMap<>();
+
+    /**
+     * The next load of the module succeeds with {@code applied} instead of its own arguments, as Linux 6.5+
+     * answers a finit_module that it merged with a concurrent one (the first caller's parameters win).
+     */
+    public synchronized void nextLoadJoinsAnother(String name, Map<String, String> applied) {
+        joinedLoads.put(ModuleName.of(name), new TreeMap<>(applied));
+    }
 
     private final Map<ModuleName, ResolvedModule> tree = new HashMap<>();
     private final Map<ModuleName, Mod> loaded = new TreeMap<>();
@@ -88,6 +97,7 @@ public final class SimulatedKernel implements Kernel {
         hostScans.set(0);
         aliases.clear();
         hiddenParams.clear();
+        joinedLoads.clear();
     }
 
     /** Loads held until {@link #releaseLoads()} are counted and block inside finit_module. */
@@ -217,9 +227,9 @@ public final class SimulatedKernel implements Kernel {
     }
 
     @Override
-    public synchronized java.util.OptionalLong instance(ModuleName name) {
+    public synchronized Optional<String> instance(ModuleName name) {
         Mod m = loaded.get(name);
-        return m == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(m.instance);
+        return m == null ? Optional.empty() : Optional.of("simulated/" + m.instance);
     }
 
     @Override
@@ -306,7 +316,8 @@ public final class SimulatedKernel implements Kernel {
                 }
             }
             Mod m = new Mod();
-            m.params = parse(args);
+            Map<String, String> joined = joinedLoads.remove(name);
+            m.params = joined != null ? joined : parse(args);
             loaded.put(name, m);
             for (ModuleName dep : module.dependencies()) {
                 loaded.get(dep).holders.add(name);

@@ -20,6 +20,11 @@ public record KernelPaths(Path procRoot, Path sysRoot) {
         return procRoot.resolve("sys/kernel/tainted");
     }
 
+    /** A random id the kernel draws at each boot. */
+    public Path bootId() {
+        return procRoot.resolve("sys/kernel/random/boot_id");
+    }
+
     public Path modulesDisabled() {
         return procRoot.resolve("sys/kernel/modules_disabled");
     }

@@ -91,7 +91,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     }
 
     @Override
-    public java.util.OptionalLong instance(ModuleName name) {
+    public Optional<String> instance(ModuleName name) {
         return sysModule.instance(name);
     }
 

@@ -51,20 +51,35 @@ final class SysModule {
     }
 
     /**
-     * The inode of the module's sysfs directory: kernfs numbers each new node afresh, so a module removed
-     * and loaded again has another one. Empty when the module is not loaded (or built in).
+     * This boot's id and the inode of the module's sysfs directory: kernfs numbers each new node afresh
+     * within a boot, so a module removed and loaded again has another one, and numbering restarts with
+     * each boot, which the boot id tells apart. Empty when the module is not loaded (or built in).
      */
-    java.util.OptionalLong instance(ModuleName name) {
+    Optional<String> instance(ModuleName name) {
         Path dir = paths.sysModule(name.value());
         if (!Files.exists(dir.resolve("initstate"))) {
-            return java.util.OptionalLong.empty();
+            return Optional.empty();
         }
         try {
-            return java.util.OptionalLong.of(((Number) Files.getAttribute(dir, "unix:ino")).longValue());
+            long ino = ((Number) Files.getAttribute(dir, "unix:ino")).longValue();
+            return Optional.of(bootId.get() + "/" + ino);
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
-            return java.util.OptionalLong.empty();
+            return Optional.empty();
         }
     }
+
+    /** /proc/sys/kernel/random/boot_id, read once: it is fixed for the life of the kernel. */
+    private final java.util.function.Supplier<String> bootId = new java.util.function.Supplier<>() {
+        private volatile String id;
+
+        @Override
+        public String get() {
+            if (id == null) {
+                id = readString(paths.bootId()).orElse("unknown-boot");
+            }
+            return id;
+        }
+    };
 
     RefcountProbe refcountProbe(ModuleName name) {
         return new SysfsRefcount(paths.sysModule(name.value()).resolve("refcnt"));
