@@ -18,8 +18,11 @@ export KMODD_AUTH_TOKENS_FILE=/tmp/kmodd/tokens
 # over /etc/modprobe.d when it plays the boot.
 export KMODD_PERSISTENCE_MODULES_LOAD_FILE=/tmp/kmodd/modules-load.d/kmodd.conf
 export KMODD_PERSISTENCE_MODPROBE_FILE=/tmp/kmodd/modprobe.d/kmodd.conf
+# The class-data-sharing archive names the jar relative to the directory it was made in: start from there.
+cd "$project/target/quarkus-app"
 cds=""
-[ -f "$project/target/quarkus-app/app-cds.jsa" ] && cds="-XX:SharedArchiveFile=$project/target/quarkus-app/app-cds.jsa"
-java -Xmx256m -XX:TieredStopAtLevel=1 $cds -Dquarkus.http.host=0.0.0.0 \
-    -jar "$project/target/quarkus-app/quarkus-run.jar" >> /tmp/out/kmodd.log 2>&1 &
+[ "${KMODD_CDS:-on}" = on ] && [ -f app-cds.jsa ] && cds="-XX:SharedArchiveFile=app-cds.jsa"
+# KMODD_JAVA_OPTS: other JVM settings (the benchmarks start it as the packaged unit does).
+java ${KMODD_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1} $cds -Dquarkus.http.host=0.0.0.0 \
+    -jar quarkus-run.jar >> /tmp/out/kmodd.log 2>&1 &
 echo $!

@@ -24,7 +24,8 @@ class ArchitectureTest {
             List.of("security", "http"),
             List.of("health"),
             List.of("api"),
-            List.of("wiring"));
+            List.of("wiring"),
+            List.of("cli"));
 
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -69,5 +70,16 @@ class ArchitectureTest {
     void jnaStaysInTheNativeLayers() {
         noClasses().that().resideOutsideOfPackages("io.kmodd.kernel.linux..", "io.kmodd.systemd..")
                 .should().dependOnClassesThat().resideInAPackage("com.sun.jna..").check(MAIN);
+    }
+
+    @Test
+    void theCommandLineClientKnowsKmoddOnlyThroughItsHttpApi() {
+        noClasses().that().resideInAPackage("io.kmodd.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage(RANKS.stream().flatMap(List::stream)
+                        .filter(p -> !p.equals("cli")).map(p -> "io.kmodd." + p + "..").toArray(String[]::new))
+                .because("kmoddctl is shipped alone (kmoddctl.jar) and talks to kmodd over REST")
+                .check(MAIN);
+        noClasses().that().resideOutsideOfPackage("io.kmodd.cli..")
+                .should().dependOnClassesThat().resideInAPackage("picocli..").check(MAIN);
     }
 }

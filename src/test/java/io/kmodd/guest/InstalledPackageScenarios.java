@@ -125,6 +125,68 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         }
     }
 
+    /**
+     * kmoddctl as the package installs it, run as root in the guest (the tokens file gives it the least role
+     * each command needs): what it prints, its exit statuses, the progress line on a terminal (util-linux
+     * script(1) gives it one), --json, and the Unix socket set up as the README says. Its start is printed
+     * beside java -version's, measured in the same boot.
+     */
+    @Test
+    @Order(27)
+    void kmoddctlFromThePackageTalksToTheServiceOverTcpAndItsUnixSocket() throws Exception {
+        assertThat(sh("stat -c '%a %U' /usr/bin/kmoddctl")).isEqualTo("755 root");
+        String ms = "for i in 1 2 3 4 5; do s=$(date +%s%N); CMD >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); done"
+                + " | sort -n | tr '\\n' ' '";
+        System.out.println("start in ms, 5 runs each, same boot: kmoddctl --version: " + sh(ms.replace("CMD", "kmoddctl --version"))
+                + "| java -version: " + sh(ms.replace("CMD", "java -version")));
+        sh("kmoddctl unload loop --timeout 30s >/dev/null 2>&1; true");
+        assertThat(sh("kmoddctl load loop max_loop=4; echo rc=$?")).startsWith("loop: loaded loop with max_loop=4 (job ").endsWith("rc=0");
+        assertThat(sh("kmoddctl list | grep '^loop '")).matches("loop +live +0 +\\d+");
+        assertThat(sh("kmoddctl show loop")).containsPattern("parameters: .*max_loop=4").contains("held by:    refcnt 0");
+        assertThat(sh("kmoddctl load loop max_loop=8 2>&1; echo rc=$?")).contains("kmoddctl: loop is loaded with max_loop=4",
+                "requested: max_loop=8", "live:      max_loop=4").endsWith("rc=1");
+
+        sh("(exec 3</dev/loop0; exec sleep 600) >/dev/null 2>&1 & echo $! > /tmp/ctl-holder; sleep 0.3");
+        try {
+            String onTerminal = sh("script -qec 'kmoddctl unload loop --timeout 3s' /dev/null; echo rc=$?");
+            assertThat(onTerminal).contains("\r\u001b[2K", "loop: waiting for loop: refcnt 1")
+                    .contains("loop: failed: still in use: refcnt 1 after 3s").endsWith("rc=3");
+            System.out.println("kmoddctl unload on a terminal, each redraw of its one line shown here on a line of its own:\n  | "
+                    + onTerminal.replace("\r\u001b[2K", "\n  | "));
+            assertThat(sh("kmoddctl unload loop --timeout 1s; echo rc=$?")).contains("refcnt: refcnt of loop is 1\n",
+                    "outcome: still in use: refcnt 1 after 1s").endsWith("rc=3");
+        } finally {
+            sh("kill $(cat /tmp/ctl-holder)");
+        }
+        assertThat(sh("kmoddctl --json unload loop --timeout 30s | tail -n 1")).contains("\"type\":\"outcome\"", "\"state\":\"succeeded\"");
+        assertThat(sh("kmoddctl jobs --module loop --limit 1")).contains("unload", "succeeded");
+
+        // The Unix socket, as the README sets it up (TCP stays on here).
+        String dropIn = "/etc/systemd/system/kmodd.service.d/unix-socket.conf";
+        long restarted = System.nanoTime();
+        sh("mkdir -p /etc/systemd/system/kmodd.service.d && printf '[Service]\\nRuntimeDirectory=kmodd\\n"
+                + "Environment=QUARKUS_VERTX_PREFER_NATIVE_TRANSPORT=true QUARKUS_HTTP_DOMAIN_SOCKET_ENABLED=true"
+                + " QUARKUS_HTTP_DOMAIN_SOCKET=/run/kmodd/kmodd.sock\\n' > " + dropIn
+                + " && systemctl daemon-reload && systemctl restart kmodd");
+        try {
+            guest().awaitUp(Duration.ofMinutes(3));
+            // systemctl waits for the unit's READY=1 (Type=notify), which kmodd sends once it is ready.
+            System.out.printf("systemctl restart kmodd to ready (host's view, through the forward): %.1f s%n",
+                    (System.nanoTime() - restarted) / 1e9);
+            // The unit starts the JVM so that it maps the package's class-data-sharing archive.
+            assertThat(sh("grep -c app-cds.jsa /proc/$(systemctl show -p MainPID --value kmodd)/maps")).isNotEqualTo("0");
+            assertThat(sh("journalctl -u kmodd --no-pager | grep -ci 'shared archive' || true")).isEqualTo("0");
+            assertThat(sh("KMODD_SOCKET=/run/kmodd/kmodd.sock kmoddctl load loop max_loop=4; echo rc=$?"))
+                    .startsWith("loop: loaded loop with max_loop=4").endsWith("rc=0");
+            assertThat(sh("kmoddctl --socket /run/kmodd/kmodd.sock unload loop --timeout 30s; echo rc=$?"))
+                    .contains("outcome: removed loop").endsWith("rc=0");
+            assertThat(sh("kmoddctl --socket /run/kmodd/kmodd.sock status; echo rc=$?")).startsWith("kmodd: UP").endsWith("rc=0");
+        } finally {
+            sh("rm -f " + dropIn + " && systemctl daemon-reload && systemctl restart kmodd");
+            guest().awaitUp(Duration.ofMinutes(3));
+        }
+    }
+
     private static long bytes(String systemdSize) {
         long n = Long.parseLong(systemdSize.replaceAll("[KMG]$", ""));
         return switch (systemdSize.charAt(systemdSize.length() - 1)) {
@@ -184,7 +246,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         assertThat(sh("dpkg-query -W -f '${db:Status-Status}' kmodd 2>/dev/null; true")).isIn("", "not-installed");
         String left = sh("for f in /lib/systemd/system/kmodd.service /etc/systemd/system/kmodd.service"
                 + " /etc/systemd/system/multi-user.target.wants/kmodd.service"
-                + " /etc/kmodd /usr/lib/kmodd /var/lib/kmodd /var/lib/private/kmodd /etc/modules-load.d/kmodd.conf"
+                + " /etc/kmodd /usr/lib/kmodd /var/lib/kmodd /var/lib/private/kmodd /var/cache/kmodd /etc/modules-load.d/kmodd.conf"
                 + " /etc/modprobe.d/kmodd.conf; do [ -e $f ] || [ -L $f ] && echo $f; done; true");
         assertThat(left).as("left behind").isEmpty();
         assertThat(sh("systemctl is-active kmodd; true")).isNotEqualTo("active");

@@ -38,7 +38,8 @@ class DebianPackageIT {
         assertThat(c.out()).contains("./usr/lib/kmodd/quarkus-run.jar", "./usr/lib/kmodd/app/kmodd-",
                 "./lib/systemd/system/kmodd.service", "./etc/kmodd/application.properties",
                 "./usr/lib/kmodd/config -> /etc/kmodd", "./usr/share/doc/kmodd/copyright",
-                "./usr/share/kmodd/see-processes.conf");
+                "./usr/share/kmodd/see-processes.conf", "./usr/lib/kmodd/kmoddctl.jar");
+        assertThat(c.out()).containsPattern("-rwxr-xr-x root/root +\\d+ [-0-9]+ [0-9:]+ \\./usr/bin/kmoddctl\\n");
         assertThat(c.out()).doesNotContain("./etc/kmodd/tokens");
         Result info = run(List.of("dpkg-deb", "-I", deb().toString()));
         assertThat(info.out()).contains("Package: kmodd", "Architecture: amd64", "libkmod2", "openjdk-17-jre-headless",

@@ -34,6 +34,17 @@ class UnixSocketIT {
                 Thread.sleep(200);
             }
             assertThat(body).startsWith("[");
+            // kmoddctl, as packaged (target/kmoddctl.jar), over the same socket.
+            Process ctl = new ProcessBuilder("java", "-jar", PROJECT.resolve("target/kmoddctl.jar").toString(),
+                    "--socket", sock.toString(), "--json", "list").redirectErrorStream(true).start();
+            String listed = new String(ctl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(ctl.waitFor()).as(listed).isZero();
+            assertThat(listed.strip()).startsWith("[").endsWith("]");
+            Process missing = new ProcessBuilder("java", "-jar", PROJECT.resolve("target/kmoddctl.jar").toString(),
+                    "--socket", sock.toString(), "unload", "no_such_module").redirectErrorStream(true).start();
+            String refused = new String(missing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(missing.waitFor()).as(refused).isEqualTo(1);
+            assertThat(refused).startsWith("kmoddctl: ");
             assertThat(Files.readString(dir.resolve("kmodd.log"))).contains("Listening on: unix:" + sock)
                     .doesNotContain("http://");
         } finally {
