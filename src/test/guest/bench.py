@@ -48,8 +48,16 @@ def conn():
 
 
 def request(c, method, path, accept="application/json"):
-    c.request(method, path, headers={"Accept": accept, "Content-Length": "0", "Authorization": "Bearer " + AUTH})
-    r = c.getresponse()
+    headers = {"Accept": accept, "Content-Length": "0", "Authorization": "Bearer " + AUTH}
+    try:
+        c.request(method, path, headers=headers)
+        r = c.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        # kmodd closes a kept-alive connection idle for 60 s (quarkus.http.idle-timeout), as a client must
+        # expect: the request never reached it, so it is sent once more on a new connection.
+        c.close()
+        c.request(method, path, headers=headers)
+        r = c.getresponse()
     body = r.read()
     return r.status, body
 
@@ -110,43 +118,104 @@ def wait_job_done(c, job_id):
 
 
 # ---------------------------------------------------------------- 5. start-up and idle memory
+# The packaged unit's JVM settings (systemd/kmodd.service), as the .deb runs kmodd.
+UNIT_OPTS = ("-Xmx128m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=32m"
+             " -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+
+
+def restart(opts, cds):
+    """Stops kmodd, starts it with these JVM settings, and returns the seconds until /q/health/ready is 200."""
+    subprocess.run(["pkill", "-f", "quarkus-run.jar"])
+    while subprocess.run(["pgrep", "-f", "quarkus-run.jar"], stdout=subprocess.DEVNULL).returncode == 0:
+        time.sleep(0.05)
+    env = dict(os.environ, KMODD_JAVA_OPTS=opts, KMODD_CDS="on" if cds else "off")
+    t = time.perf_counter()
+    subprocess.run(["sh", os.path.join(HERE, "start-kmodd.sh")], stdout=subprocess.DEVNULL, env=env)
+    while True:
+        try:
+            c = conn()
+            status, _ = request(c, "GET", "/q/health/ready")
+            if status == 200:
+                return time.perf_counter() - t
+        except OSError:
+            pass
+        time.sleep(0.05)
+
+
+def timed(*cmd):
+    t = time.perf_counter()
+    run(*cmd)
+    return time.perf_counter() - t
+
+
+def nmt():
+    """Committed KiB per native-memory category of the running kmodd (jcmd VM.native_memory summary)."""
+    out = subprocess.run(["jcmd", str(kmodd_pid()), "VM.native_memory", "summary"], capture_output=True, text=True).stdout
+    cats = {}
+    for m in re.finditer(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB\)", out, re.M):
+        cats[m.group(1).strip()] = int(m.group(2))
+    return cats
+
+
+def first_operations():
+    """The first load and the first removal after ready, and the kernel tools' own time in the same boot."""
+    c = conn()
+    t = time.perf_counter()
+    c.request("POST", "/modules/dummy/load?wait=60s", headers={"Content-Length": "0", "Authorization": "Bearer " + AUTH})
+    c.getresponse().read()
+    first_load = time.perf_counter() - t
+    t = time.perf_counter()
+    status, body = request(c, "POST", "/modules/dummy/unload?timeout=30s")
+    wait_job_done(c, json.loads(body)["id"])
+    first_unload = time.perf_counter() - t
+    mp = timed("modprobe", "dummy")
+    rm = timed("rmmod", "dummy")
+    return first_load, first_unload, mp, rm
+
+
 def startup():
     log("start-up and idle RSS")
-    jv = []
-    for _ in range(3):
-        t = time.perf_counter()
-        run("java", "-version")
-        jv.append(time.perf_counter() - t)
-    ready = []
-    for _ in range(3):
-        subprocess.run(["pkill", "-f", "quarkus-run.jar"])
-        while subprocess.run(["pgrep", "-f", "quarkus-run.jar"], stdout=subprocess.DEVNULL).returncode == 0:
-            time.sleep(0.05)
-        t = time.perf_counter()
-        subprocess.run(["sh", os.path.join(HERE, "start-kmodd.sh")], stdout=subprocess.DEVNULL)
-        while True:
-            try:
-                c = conn()
-                status, _ = request(c, "GET", "/q/health/ready")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.05)
-        ready.append(time.perf_counter() - t)
+    jv = [timed("java", "-version") for _ in range(3)]
+    configs = [("before: `-Xmx256m -XX:TieredStopAtLevel=1`, archive not used (as kmodd was started before)",
+                "-Xmx256m -XX:TieredStopAtLevel=1", False),
+               ("the unit's JVM settings, archive not used", UNIT_OPTS, False),
+               ("the unit's JVM settings with the AppCDS archive (as the .deb runs it)", UNIT_OPTS, True)]
+    ready = {}
+    firsts = None
+    for label, opts, cds in configs:
+        ready[label] = [restart(opts, cds) for _ in range(3)]
+    # As shipped, once more, with native memory tracking, for the breakdown and the first operations.
+    restart(UNIT_OPTS + " -XX:NativeMemoryTracking=summary", True)
+    firsts = first_operations()
     c = conn()
     for _ in range(20):
         request(c, "GET", "/modules")
         request(c, "GET", "/q/metrics")
     time.sleep(5)
     rss = rss_kib(kmodd_pid())
+    cats = {k: v for k, v in nmt().items() if v >= 512}
+    ctl = [timed("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto", "-Xmx64m",
+                 "-jar", os.path.join(PROJECT, "target", "kmoddctl.jar"), "--version") for _ in range(5)]
+    floor = statistics.median(jv)
     lines.append("## 5. Start-up and idle memory\n")
-    lines.append("| | median of 3 |\n|---|---|")
-    lines.append("| `java -version` (the floor) | %s |" % ms(statistics.median(jv)))
-    lines.append("| kmodd start to ready (`/q/health/ready` 200), with the AppCDS archive | %s |"
-                 % ms(statistics.median(ready)))
-    lines.append("| ratio | %.1fx |" % (statistics.median(ready) / statistics.median(jv)))
-    lines.append("| kmodd idle RSS after 40 requests (`-Xmx256m`) | %.0f MiB |\n" % (rss / 1024.0))
+    lines.append("| | median of 3 | ratio to `java -version` |\n|---|---|---|")
+    lines.append("| `java -version` (the floor) | %s | 1.0x |" % ms(floor))
+    for label, _, _ in configs:
+        lines.append("| kmodd start to ready (`/q/health/ready` 200), %s | %s | %.1fx |"
+                     % (label, ms(statistics.median(ready[label])), statistics.median(ready[label]) / floor))
+    lines.append("| `kmoddctl --version` (the packaged wrapper's JVM flags; median of 5) | %s | %.1fx |"
+                 % (ms(statistics.median(ctl)), statistics.median(ctl) / floor))
+    fl, fu, mp, rm = firsts
+    lines.append("\nThe first operations after ready (the JIT and class loading not yet warm), against kmod's tools"
+                 " in the same boot:\n")
+    lines.append("| | kmodd, first after start (HTTP, job) | kmod | ratio |\n|---|---|---|---|")
+    lines.append("| load `dummy` | %s | `modprobe dummy` %s | %.1fx |" % (ms(fl), ms(mp), fl / mp))
+    lines.append("| remove `dummy` | %s | `rmmod dummy` %s | %.1fx |" % (ms(fu), ms(rm), fu / rm))
+    lines.append("\nIdle, as shipped, after 40 requests: RSS %.0f MiB. Native memory committed by the JVM"
+                 " (`-XX:NativeMemoryTracking=summary`, `jcmd VM.native_memory`; categories of 0.5 MiB and more), MiB:\n" % (rss / 1024.0))
+    lines.append("| " + " | ".join(cats.keys()) + " |")
+    lines.append("|" + "---|" * len(cats))
+    lines.append("| " + " | ".join("%.1f" % (v / 1024.0) for v in cats.values()) + " |\n")
 
 
 # ---------------------------------------------------------------- 1. load/unload latency
