@@ -55,6 +55,9 @@ final class Progress {
         } else if (!type.equals("joined") && !type.equals("queued")) {
             status = message;
         }
+        if (status.isEmpty()) {
+            return; // Nothing to say yet (queued): the line starts with the job's first state.
+        }
         long ms = e.path("data").path("elapsedMs").asLong(-1);
         String line = module + ": " + status + (attempts > 0 ? " [" + attempts + (attempts == 1 ? " attempt" : " attempts") + "]" : "")
                 + (ms >= 0 ? String.format(" %.1f s", ms / 1000.0) : "");
