@@ -1,6 +1,5 @@
 package io.kmodd.jobs;
 
-import io.kmodd.kernel.InvalidParameterException;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
@@ -41,7 +40,7 @@ final class HolderTakeDown {
     /** Takes {@code chain} down, runs {@code reload}, brings the chain back, and tells it in the outcome. */
     CompletableFuture<Outcome> around(JobRun run, List<ModuleName> chain, Duration timeout, Supplier<CompletableFuture<Outcome>> reload) {
         Map<ModuleName, Optional<ModuleParameters>> had = new LinkedHashMap<>();
-        chain.forEach(h -> had.put(h, live.loadedWith(h).map(HolderTakeDown::asParameters)));
+        chain.forEach(h -> had.put(h, live.loadedWithParameters(h, "")));
         List<Job> takeDowns = new CopyOnWriteArrayList<>();
         long deadline = run.deadlineAfter(timeout);
         CompletableFuture<Void> down = CompletableFuture.completedFuture(null);
@@ -132,13 +131,5 @@ final class HolderTakeDown {
             return new Outcome.Failed(f.reason(), f.errno(), f.detail() + note, f.conflict());
         }
         return new Outcome.Cancelled(o.message() + note);
-    }
-
-    private static ModuleParameters asParameters(Map<String, String> recorded) {
-        try {
-            return ModuleParameters.of(recorded);
-        } catch (InvalidParameterException e) {
-            return ModuleParameters.NONE;
-        }
     }
 }

@@ -1,13 +1,11 @@
 package io.kmodd.jobs;
 
-import io.kmodd.kernel.InvalidParameterException;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
 import io.kmodd.params.LiveParameters;
 import io.kmodd.params.ParameterValues;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,8 +45,7 @@ final class ReloadRunner {
     private CompletableFuture<Outcome> reload(JobRun run, JobSpec.Reload spec) {
         ModuleName name = run.module();
         // What it had, read before it goes: kmodd's record of this load, and what the kernel shows.
-        ModuleParameters previous = live.loadedWith(name).map(p -> previous(p, spec.target().options()))
-                .orElse(ModuleParameters.NONE);
+        ModuleParameters previous = live.loadedWithParameters(name, spec.target().options()).orElse(ModuleParameters.NONE);
         Map<String, String> shownBefore = kernel.loadedModule(name).map(LoadedModule::parameters).orElse(Map.of());
         String with = spec.effectiveParams().isEmpty() ? "" : " with " + spec.parameters().toKernelArgs(spec.target().options());
         return remover.remove(run, spec.removal())
@@ -106,17 +103,5 @@ final class ReloadRunner {
                 .filter(e -> now.containsKey(e.getKey()) && !ParameterValues.same(e.getValue(), now.get(e.getKey())))
                 .map(e -> e.getKey() + " (" + e.getValue() + " before, " + now.get(e.getKey()) + " now)")
                 .collect(Collectors.toList());
-    }
-
-    /** The request's part of a recorded effective set: what modprobe.d adds by itself is left to it. */
-    private static ModuleParameters previous(Map<String, String> effective, String configured) {
-        Map<String, String> options = ModuleParameters.parseArgs(configured);
-        try {
-            return ModuleParameters.of(effective.entrySet().stream()
-                    .filter(e -> !e.getValue().equals(options.get(e.getKey())))
-                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> b, LinkedHashMap::new)));
-        } catch (InvalidParameterException e) {
-            return ModuleParameters.NONE; // A record from a hand-edited file: modprobe.d's options are what is known.
-        }
     }
 }

@@ -1,8 +1,10 @@
 package io.kmodd.params;
 
+import io.kmodd.kernel.InvalidParameterException;
 import io.kmodd.kernel.Kernel;
 import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
+import io.kmodd.kernel.ModuleParameters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +68,24 @@ public final class LiveParameters {
     /** What kmodd loaded the module's current load with, if it did. */
     public Optional<Map<String, String>> loadedWith(ModuleName module) {
         return kernel.instance(module).flatMap(i -> loadedWith.of(module, i));
+    }
+
+    /**
+     * What kmodd loaded the module's current load with, as parameters for a load again: without the
+     * values {@code configuredOptions} (modprobe.d's) give by themselves; NONE for a record that no longer
+     * passes validation (a hand-edited file). Empty when kmodd did not load it.
+     */
+    public Optional<ModuleParameters> loadedWithParameters(ModuleName module, String configuredOptions) {
+        Map<String, String> options = ModuleParameters.parseArgs(configuredOptions);
+        return loadedWith(module).map(recorded -> {
+            Map<String, String> ours = new LinkedHashMap<>(recorded);
+            ours.entrySet().removeIf(e -> e.getValue().equals(options.get(e.getKey())));
+            try {
+                return ModuleParameters.of(ours);
+            } catch (InvalidParameterException e) {
+                return ModuleParameters.NONE;
+            }
+        });
     }
 
     /** kmodd has just loaded the module with {@code effective}. */

@@ -22,9 +22,6 @@ public final class ParameterValues {
         if (requested.equals(live)) {
             return true;
         }
-        if (live.equals("Y") || live.equals("N")) {
-            return bool(requested).map(b -> b == live.equals("Y")).orElse(false);
-        }
         if (live.contains(",")) {
             String[] want = requested.split(",", -1);
             String[] have = live.split(",", -1);
