@@ -118,17 +118,33 @@ def wait_job_done(c, job_id):
 
 
 # ---------------------------------------------------------------- 5. start-up and idle memory
-# The packaged unit's JVM settings (systemd/kmodd.service), as the .deb runs kmodd.
-UNIT_OPTS = ("-Xmx128m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=32m"
-             " -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+# The unit's JVM settings before this issue's memory change (and the archive Quarkus made, static init only,
+# which the postinst made then): the "before" of every figure in this section.
+BEFORE_OPTS = ("-Xmx128m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=32m -XX:ReservedCodeCacheSize=32m"
+               " -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+APP = os.path.join(PROJECT, "target", "quarkus-app")
 
 
-def restart(opts, cds):
-    """Stops kmodd, starts it with these JVM settings, and returns the seconds until /q/health/ready is 200."""
+def unit_jvm():
+    """The packaged unit's JVM options (ExecStart, without the archive's path) and its Environment=."""
+    import shlex
+    text = open(os.path.join(PROJECT, "systemd", "kmodd.service")).read().replace("\\\n", " ")
+    words = shlex.split(re.search(r"^ExecStart=(.*)$", text, re.M).group(1))
+    opts = [w for w in words[1:words.index("-jar")] if w.startswith("-X") and "SharedArchiveFile" not in w]
+    env = dict(kv.split("=", 1) for kv in re.findall(r"^Environment=(\S+)$", text, re.M))
+    return " ".join(opts), env
+
+
+UNIT_OPTS, UNIT_ENV = unit_jvm()
+
+
+def restart(opts, cds, env=None):
+    """Stops kmodd, starts it with these JVM settings and archive (on, off or a path), and returns the
+    seconds until /q/health/ready is 200."""
     subprocess.run(["pkill", "-f", "quarkus-run.jar"])
     while subprocess.run(["pgrep", "-f", "quarkus-run.jar"], stdout=subprocess.DEVNULL).returncode == 0:
         time.sleep(0.05)
-    env = dict(os.environ, KMODD_JAVA_OPTS=opts, KMODD_CDS="on" if cds else "off")
+    env = dict(os.environ, KMODD_JAVA_OPTS=opts, KMODD_CDS=cds, **(env or {}))
     t = time.perf_counter()
     subprocess.run(["sh", os.path.join(HERE, "start-kmodd.sh")], stdout=subprocess.DEVNULL, env=env)
     while True:
@@ -157,65 +173,155 @@ def nmt():
     return cats
 
 
-def first_operations():
-    """The first load and the first removal after ready, and the kernel tools' own time in the same boot."""
+def counters():
+    """The JVM's own counters of the running kmodd (hsperfdata, read by jcmd without attaching)."""
+    out = subprocess.run(["jcmd", str(kmodd_pid()), "PerfCounter.print"], capture_output=True, text=True).stdout
+    vals = {}
+    for m in re.finditer(r"^([\w.]+)=(-?\d+)$", out, re.M):
+        vals[m.group(1)] = int(m.group(2))
+    return vals
+
+
+def profile_row(label, wall, a, b):
+    """One row of the start-up profile: what the JVM did between two counter readings."""
+    hz = float(b.get("sun.os.hrt.frequency", 1e9))
+    d = lambda k: (b.get(k, 0) - a.get(k, 0))
+    gc = d("sun.gc.collector.0.time") + d("sun.gc.collector.1.time")
+    return "| %s | %s | %d | %d | %s | %d | %s | %s |" % (
+        label, ms(wall), d("java.cls.sharedLoadedClasses"), d("java.cls.loadedClasses"),
+        ms(d("sun.cls.time") / hz), d("sun.ci.standardCompiles") + d("sun.ci.osrCompiles"),
+        ms(d("java.ci.totalTime") / hz), ms(gc / hz))
+
+
+ARCHIVES = []
+
+
+def make_archives():
+    """The two archives, made in this boot as a host makes them: Quarkus's (static init only, as the
+    postinst made it before) and make-archive's training start (as the postinst makes it now)."""
+    if ARCHIVES:
+        return ARCHIVES[0]
+    os.makedirs("/tmp/kmodd", exist_ok=True)
+    t = time.perf_counter()
+    subprocess.run(["java", "-XX:ArchiveClassesAtExit=/tmp/kmodd/static.jsa", "-XX:+UseSerialGC",
+                    "-Dquarkus.appcds.generate=true", "-Dkmodd.jobs.journal=none", "-Dquarkus.http.host-enabled=false",
+                    "-jar", "quarkus-run.jar"], cwd=APP, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=600)
+    static_s = time.perf_counter() - t
+    assert os.path.getsize("/tmp/kmodd/static.jsa") > 0, "Quarkus made no archive"
+    t = time.perf_counter()
+    r = subprocess.run(["bash", os.path.join(PROJECT, "deploy", "debian", "make-archive"), "/tmp/kmodd/trained.jsa",
+                        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m"], cwd=APP,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    trained_s = time.perf_counter() - t
+    assert r.returncode == 0, r.stderr[-2000:]
+    ARCHIVES.append((static_s, trained_s))
+    return static_s, trained_s
+
+
+def first_operations(profile=None):
+    """The first load and the first removal after ready, and the kernel tools' own time in the same boot.
+    With profile (a list), the JVM's counters at ready and after each are added to it as rows."""
+    if profile is not None:
+        at_ready = counters()
     c = conn()
     t = time.perf_counter()
     c.request("POST", "/modules/dummy/load?wait=60s", headers={"Content-Length": "0", "Authorization": "Bearer " + AUTH})
     c.getresponse().read()
     first_load = time.perf_counter() - t
+    if profile is not None:
+        after_load = counters()
     t = time.perf_counter()
     status, body = request(c, "POST", "/modules/dummy/unload?timeout=30s")
     wait_job_done(c, json.loads(body)["id"])
     first_unload = time.perf_counter() - t
+    if profile is not None:
+        after_unload = counters()
+        profile.append(profile_row("first load of `dummy` (request to answer)", first_load, at_ready, after_load))
+        profile.append(profile_row("first removal of `dummy` (request to job done)", first_unload, after_load, after_unload))
+        profile.insert(0, at_ready)
     mp = timed("modprobe", "dummy")
     rm = timed("rmmod", "dummy")
     return first_load, first_unload, mp, rm
 
 
-def startup():
-    log("start-up and idle RSS")
-    jv = [timed("java", "-version") for _ in range(3)]
-    configs = [("before: `-Xmx256m -XX:TieredStopAtLevel=1`, archive not used (as kmodd was started before)",
-                "-Xmx256m -XX:TieredStopAtLevel=1", False),
-               ("the unit's JVM settings, archive not used", UNIT_OPTS, False),
-               ("the unit's JVM settings with the AppCDS archive (as the .deb runs it)", UNIT_OPTS, True)]
-    ready = {}
-    firsts = None
-    for label, opts, cds in configs:
-        ready[label] = [restart(opts, cds) for _ in range(3)]
-    # As shipped, once more, with native memory tracking, for the breakdown and the first operations.
-    restart(UNIT_OPTS + " -XX:NativeMemoryTracking=summary", True)
-    firsts = first_operations()
+def idle_memory():
     c = conn()
     for _ in range(20):
         request(c, "GET", "/modules")
         request(c, "GET", "/q/metrics")
     time.sleep(5)
-    rss = rss_kib(kmodd_pid())
-    cats = {k: v for k, v in nmt().items() if v >= 512}
+    pid = kmodd_pid()
+    return rss_kib(pid), {k: v for k, v in nmt().items() if v >= 512}
+
+
+def startup():
+    log("start-up and idle RSS")
+    static_s, trained_s = make_archives()
+    jv = [timed("java", "-version") for _ in range(3)]
+    before = ("before: the unit's previous settings, Quarkus's archive (as the .deb ran it before)",
+              BEFORE_OPTS, "/tmp/kmodd/static.jsa", {})
+    configs = [before,
+               ("the unit's settings now, no archive", UNIT_OPTS, "off", UNIT_ENV),
+               ("the unit's settings now, Quarkus's archive (static init only)", UNIT_OPTS, "/tmp/kmodd/static.jsa", UNIT_ENV),
+               ("after: the unit's settings now, make-archive's archive (as the .deb runs it now)", UNIT_OPTS,
+                "/tmp/kmodd/trained.jsa", UNIT_ENV)]
+    ready = {}
+    for label, opts, cds, env in configs:
+        ready[label] = [restart(opts, cds, env) for _ in range(3)]
+    # Before and after once more each, with native memory tracking: the first operations and idle memory.
+    restart(BEFORE_OPTS + " -XX:NativeMemoryTracking=summary", "/tmp/kmodd/static.jsa")
+    firsts_before = first_operations()
+    rss_before, cats_before = idle_memory()
+    profile = []
+    ready_wall = restart(UNIT_OPTS + " -XX:NativeMemoryTracking=summary", "/tmp/kmodd/trained.jsa", UNIT_ENV)
+    firsts = first_operations(profile)
+    at_ready = profile.pop(0)
+    started = re.findall(r"started in ([0-9.]+)s", open("/tmp/out/kmodd.log", errors="replace").read())
+    profile.insert(0, profile_row("start to ready (JVM start to `/q/health/ready` 200; Quarkus logged \"started in "
+                                  "%ss\", the JVM's own start %s)" % (started[-1] if started else "?", ms(
+                                      (at_ready.get("sun.rt.createVmEndTime", 0) - at_ready.get("sun.rt.createVmBeginTime", 0)) / 1000.0)),
+                                  ready_wall, {}, at_ready))
+    rss, cats = idle_memory()
     ctl = [timed("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto", "-Xmx64m",
                  "-jar", os.path.join(PROJECT, "target", "kmoddctl.jar"), "--version") for _ in range(5)]
     floor = statistics.median(jv)
-    lines.append("## 5. Start-up and idle memory\n")
+    lines.append("## 6. Start-up and idle memory\n")
+    lines.append("The unit's JVM settings now: `%s`, environment %s.\n" % (
+        UNIT_OPTS, ", ".join("`%s=%s`" % kv for kv in UNIT_ENV.items()) or "none"))
     lines.append("| | median of 3 | ratio to `java -version` |\n|---|---|---|")
     lines.append("| `java -version` (the floor) | %s | 1.0x |" % ms(floor))
-    for label, _, _ in configs:
+    for label, _, _, _ in configs:
         lines.append("| kmodd start to ready (`/q/health/ready` 200), %s | %s | %.1fx |"
                      % (label, ms(statistics.median(ready[label])), statistics.median(ready[label]) / floor))
     lines.append("| `kmoddctl --version` (the packaged wrapper's JVM flags; median of 5) | %s | %.1fx |"
                  % (ms(statistics.median(ctl)), statistics.median(ctl) / floor))
-    fl, fu, mp, rm = firsts
+    lines.append("\nMaking the archives in this boot, as a postinst does: Quarkus's %s, make-archive's training "
+                 "start %s.\n" % (ms(static_s), ms(trained_s)))
+    lines.append("Where the time goes, as shipped now (the JVM's own counters, `jcmd PerfCounter.print`: classes "
+                 "mapped from the archive and read from jars, the time in class loading, linking and static "
+                 "initializers, C1's compilations and their time, which run beside the main thread, and GC; the row 'start to "
+                 "ready' is read by jcmd a few seconds after ready, so compilations that finished meanwhile are in it):\n")
+    lines.append("| phase | wall | classes from the archive | classes from jars | class load+link+init | "
+                 "compilations | compile time | GC |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.extend(profile)
     lines.append("\nThe first operations after ready (the JIT and class loading not yet warm), against kmod's tools"
                  " in the same boot:\n")
-    lines.append("| | kmodd, first after start (HTTP, job) | kmod | ratio |\n|---|---|---|---|")
-    lines.append("| load `dummy` | %s | `modprobe dummy` %s | %.1fx |" % (ms(fl), ms(mp), fl / mp))
-    lines.append("| remove `dummy` | %s | `rmmod dummy` %s | %.1fx |" % (ms(fu), ms(rm), fu / rm))
-    lines.append("\nIdle, as shipped, after 40 requests: RSS %.0f MiB. Native memory committed by the JVM"
-                 " (`-XX:NativeMemoryTracking=summary`, `jcmd VM.native_memory`; categories of 0.5 MiB and more), MiB:\n" % (rss / 1024.0))
-    lines.append("| " + " | ".join(cats.keys()) + " |")
-    lines.append("|" + "---|" * len(cats))
-    lines.append("| " + " | ".join("%.1f" % (v / 1024.0) for v in cats.values()) + " |\n")
+    lines.append("| | kmodd before | kmodd after | kmod | ratio after |\n|---|---|---|---|---|")
+    fl, fu, mp, rm = firsts
+    lines.append("| load `dummy` (HTTP, job) | %s | %s | `modprobe dummy` %s | %.1fx |" % (
+        ms(firsts_before[0]), ms(fl), ms(mp), fl / mp))
+    lines.append("| remove `dummy` (HTTP, job) | %s | %s | `rmmod dummy` %s | %.1fx |" % (
+        ms(firsts_before[1]), ms(fu), ms(rm), fu / rm))
+    lines.append("\nIdle after the first operations and 40 requests: RSS %.0f MiB before, %.0f MiB after. Native "
+                 "memory committed by the JVM (`-XX:NativeMemoryTracking=summary`, `jcmd VM.native_memory`; "
+                 "categories of 0.5 MiB and more), MiB:\n" % (rss_before / 1024.0, rss / 1024.0))
+    keys = list(dict.fromkeys(list(cats_before.keys()) + list(cats.keys())))
+    lines.append("| | " + " | ".join(keys) + " |")
+    lines.append("|---|" + "---|" * len(keys))
+    lines.append("| before | " + " | ".join("%.1f" % (cats_before.get(k, 0) / 1024.0) for k in keys) + " |")
+    lines.append("| after | " + " | ".join("%.1f" % (cats.get(k, 0) / 1024.0) for k in keys) + " |\n")
 
 
 # ---------------------------------------------------------------- 1. load/unload latency
@@ -425,6 +531,272 @@ def reaction(holds=((1, 5), (2, 5), (5, 3), (30, 1))):
                  % (100.0 * (wait_cpu or 0), 100.0 * idle_cpu, 100.0 * ((wait_cpu or 0) - idle_cpu)))
 
 
+# ---------------------------------------------------------------- 6. scale
+def daemon_state():
+    """RSS (KiB), open descriptors, threads and CPU seconds of the running kmodd."""
+    pid = kmodd_pid()
+    with open("/proc/%d/status" % pid) as f:
+        threads = int(re.search(r"^Threads:\s+(\d+)", f.read(), re.M).group(1))
+    return {"rss": rss_kib(pid), "fds": len(os.listdir("/proc/%d/fd" % pid)), "threads": threads,
+            "cpu": cpu_seconds(pid)}
+
+
+def standalone_modules(want=100):
+    """Modules of this kernel's tree with no dependencies, not loaded, that load and unload without
+    hardware (each tried once with modprobe and rmmod); at most want of them."""
+    kver = os.uname().release
+    names = []
+    with open("/lib/modules/%s/modules.dep" % kver) as f:
+        for line in f:
+            path, deps = line.split(":", 1)
+            if deps.strip() or not re.match(r"kernel/(crypto|lib|fs/nls|net/(ipv4|ipv6|netfilter|sched))/", path):
+                continue
+            name = re.sub(r"\.ko(\.(xz|zst|gz))?$", "", os.path.basename(path)).replace("-", "_")
+            if re.search(r"test|tcrypt|inject|bench", name) or loaded(name):
+                continue
+            names.append(name)
+    good = []
+    for name in names:
+        if len(good) >= want:
+            break
+        try:
+            if subprocess.run(["modprobe", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=30).returncode != 0:
+                continue
+            if subprocess.run(["rmmod", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=30).returncode == 0 and not loaded(name):
+                good.append(name)
+        except subprocess.TimeoutExpired:
+            pass
+    return good
+
+
+def clients(paths, accept="application/json", method="POST", per_client=1):
+    """One thread per client, each on its own connection, all started at once (a barrier); each sends
+    per_client requests in turn. Returns the wall time and (latency, status, body) per request."""
+    results = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(paths))
+
+    def client(mine):
+        cc = conn()
+        barrier.wait()
+        for path in mine:
+            t = time.perf_counter()
+            try:
+                status, body = request(cc, method, path, accept=accept)
+            except Exception as e:  # a refused or dropped connection is an answer too, and is counted
+                status, body = 0, repr(e).encode()
+                cc = conn()
+            with lock:
+                results.append((time.perf_counter() - t, status, body))
+
+    threads = [threading.Thread(target=client, args=(p if isinstance(p, list) else [p],), daemon=True)
+               for p in paths]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return time.perf_counter() - t, results
+
+
+def kmod_processes(cmds, parallel=None):
+    """Runs the commands as processes, all at once (or parallel at a time); the wall time, the CPU of all of
+    them, each one's latency and the failures."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lat, failed = [], 0
+    t = time.perf_counter()
+    batch = parallel or len(cmds)
+    for i in range(0, len(cmds), batch):
+        started = {}
+        for c in cmds[i:i + batch]:
+            p = subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            started[p.pid] = (time.perf_counter(), p)
+        # Each process's latency ends when it ends, whichever ends first (not in the order started).
+        while started:
+            pid, status, _ = os.wait4(-1, 0)
+            if pid not in started:
+                continue
+            t0, p = started.pop(pid)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            lat.append(time.perf_counter() - t0)
+            if p.returncode != 0:
+                failed += 1
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), lat, failed
+
+
+def outcome_of(status, body):
+    """The job outcome an answer carries: the JSON job's state ("already loaded" when no job was needed), or
+    the state of the SSE stream's outcome event."""
+    text = body.decode(errors="replace")
+    if text.startswith("{"):
+        doc = json.loads(text)
+        return "already loaded" if doc.get("alreadyLoaded") else doc.get("state", "?")
+    m = re.search(r"^event:\s*outcome\s*$.*?^data:\s*(\{[^\r\n]*\})\s*$", text, re.M | re.S)
+    return json.loads(m.group(1)).get("state", "?") if m else "no outcome"
+
+
+SCALE_ROWS = []
+
+
+def scale_row(label, wall, results, s0, s1, kmod=None, cpu_wall=None):
+    lat = [r[0] for r in results]
+    statuses = {}
+    for _, st, body in results:
+        key = outcome_of(st, body) if st in (200, 202) else ("HTTP %d" % st if st else "no connection")
+        statuses[key] = statuses.get(key, 0) + 1
+    fivexx = sum(1 for _, st, _ in results if st >= 500 or st == 0)
+    row = "| %s | %d | %s | %s / %s | %s | %.1f%% | %d / %d MiB | %d / %d | %d / %d | %d | %s |" % (
+        label, len(results), ms(wall), ms(statistics.median(lat)), ms(pct(lat, 99)),
+        ", ".join("%s %d" % kv for kv in sorted(statuses.items())), 100.0 * (s1["cpu"] - s0["cpu"]) / (cpu_wall or wall),
+        s0["rss"] // 1024, s1["rss"] // 1024, s0["fds"], s1["fds"], s0["threads"], s1["threads"], fivexx,
+        kmod or "")
+    SCALE_ROWS.append(row)
+    log(row)
+    return fivexx
+
+
+def kmod_cell(label, k):
+    wall, cpu, lat, failed = k
+    return "%s: wall %s, p50/p99 %s / %s, CPU %s, %d failed" % (
+        label, ms(wall), ms(statistics.median(lat)), ms(pct(lat, 99)), ms(cpu), failed)
+
+
+def scale():
+    log("scale: kmodd as shipped (the unit's settings and archive)")
+    make_archives()
+    restart(UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV)
+    at_rest = daemon_state()
+    log("scale: choosing modules")
+    mods = standalone_modules(100)
+    log("scale: %d modules: %s" % (len(mods), " ".join(mods)))
+    n = len(mods)
+    # 1. Every module loaded at once, one client each; then every one removed at once (a removal's answer is
+    # its whole event stream, to the end). kmod: the same with one process per module.
+    s0 = daemon_state()
+    wall, res = clients(["/modules/%s/load?wait=120s" % m for m in mods])
+    s1 = daemon_state()
+    assert all(loaded(m) for m in mods), [m for m in mods if not loaded(m)]
+    wall_u, res_u = clients(["/modules/%s/unload?timeout=60s" % m for m in mods], accept="text/event-stream")
+    s2 = daemon_state()
+    gone = sum(1 for m in mods if not loaded(m))
+    k_load = kmod_processes([["modprobe", m] for m in mods])
+    k_unload = kmod_processes([["modprobe", "-r", m] for m in mods])
+    scale_row("%d modules loaded at once (one client each)" % n, wall, res, s0, s1,
+              kmod_cell("%d `modprobe` at once" % n, k_load))
+    scale_row("the same %d removed at once (streams to the end; %d gone after)" % (n, gone), wall_u, res_u, s1, s2,
+              kmod_cell("%d `modprobe -r` at once" % n, k_unload))
+
+    # 2. 1,000 clients spread over them: ten loads per module at once (merged per lane), then ten removals.
+    per = 1000 // max(n, 1)
+    s0 = daemon_state()
+    wall, res = clients(["/modules/%s/load?wait=300s" % m for m in mods for _ in range(per)])
+    s1 = daemon_state()
+    wall_u, res_u = clients(["/modules/%s/unload?timeout=120s" % m for m in mods for _ in range(per)],
+                            accept="text/event-stream")
+    s2 = daemon_state()
+    for m in mods:
+        if loaded(m):
+            run("rmmod", m)
+    k_load = kmod_processes([["modprobe", m] for m in mods for _ in range(per)])
+    k_unload = kmod_processes([["modprobe", "-r", m] for m in mods for _ in range(per)])
+    for m in mods:
+        if loaded(m):
+            run("rmmod", m)
+    scale_row("%d clients: %d loads per module at once" % (per * n, per), wall, res, s0, s1,
+              kmod_cell("%d `modprobe` at once" % (per * n), k_load))
+    scale_row("%d clients: %d removals per module at once" % (per * n, per), wall_u, res_u, s1, s2,
+              kmod_cell("%d `modprobe -r` at once" % (per * n), k_unload))
+
+    # 3. 500 subscribers on one waiting removal: loop held open, the removal waits; 500 event streams of the
+    # job; then the holder goes. Latency: from the release to each stream's end (its outcome).
+    run("modprobe", "loop", check=True)
+    fd = os.open("/dev/loop0", os.O_RDONLY)
+    c = conn()
+    status, body = request(c, "POST", "/modules/loop/unload?timeout=10m")
+    assert status == 202, body
+    job = json.loads(body)["id"]
+    subs = 500
+    connected = threading.Semaphore(0)
+    released = [None]
+    res_sse = []
+    lock = threading.Lock()
+
+    def subscriber():
+        cc = conn()
+        try:
+            cc.request("GET", "/jobs/%s/events" % job, headers={"Accept": "text/event-stream",
+                                                                 "Authorization": "Bearer " + AUTH})
+            r = cc.getresponse()
+            first = r.readline()
+            connected.release()
+            rest = r.read()
+            end = time.perf_counter()
+            with lock:
+                res_sse.append((end - (released[0] or end), r.status, first + rest))
+        except Exception as e:
+            connected.release()
+            with lock:
+                res_sse.append((0.0, 0, repr(e).encode()))
+
+    s0 = daemon_state()
+    t = time.perf_counter()
+    t_sub = t
+    threads = [threading.Thread(target=subscriber, daemon=True) for _ in range(subs)]
+    for th in threads:
+        th.start()
+    for _ in range(subs):
+        connected.acquire()
+    subscribed = time.perf_counter() - t
+    time.sleep(2)
+    s1 = daemon_state()
+    released[0] = time.perf_counter()
+    os.close(fd)
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - released[0]
+    s2 = daemon_state()
+    scale_row("%d subscribers on one waiting removal: all subscribed in %s; latency from the holder's release to "
+              "each stream's end" % (subs, ms(subscribed)), wall, res_sse, s0, s2,
+              "while all %d were open: RSS %d MiB, %d descriptors, %d threads" % (
+                  subs, s1["rss"] // 1024, s1["fds"], s1["threads"]), cpu_wall=time.perf_counter() - t_sub)
+
+    # 4. 10,000 requests for names that exist nowhere, from 50 clients; kmod: modprobe for such names, 50
+    # processes at a time (2,000 of them: a process each is the slow part, the ratio is per request).
+    import random
+    rnd = random.Random(17)
+    names = ["nx_%016x" % rnd.getrandbits(64) for _ in range(10000)]
+    s0 = daemon_state()
+    wall, res = clients([["/modules/%s/load?wait=10s" % x for x in names[i::50]] for i in range(50)])
+    s1 = daemon_state()
+    k = kmod_processes([["modprobe", x] for x in names[:2000]], parallel=50)
+    scale_row("10,000 loads of names that do not exist (50 clients)", wall, res, s0, s1,
+              kmod_cell("2,000 `modprobe` of such names, 50 at a time", k) +
+              "; per request: kmodd %s, modprobe %s" % (ms(wall / len(res)), ms(k[0] / 2000)))
+    with open("/proc/modules") as f:
+        left = sum(1 for line in f if line.split()[0] in set(mods))
+    # Idle again: the request threads above the rest go after their keep-alive, connections are closed.
+    time.sleep(40)
+    idle = daemon_state()
+    lines.append("## 4. Scale\n")
+    lines.append("%d modules of this kernel's tree that load without hardware and have no dependencies (chosen "
+                 "in this boot by loading and unloading each once): %s.\n" % (n, ", ".join(mods)))
+    lines.append("Each row: requests (answers), wall time, answer latency p50 / p99, outcomes (a job's state, or "
+                 "the HTTP status where no job was made), the daemon's CPU over the wall time (of one core), RSS, "
+                 "open descriptors and threads before / after, 5xx or dropped connections, and kmod's tools "
+                 "doing the same in the same boot.\n")
+    lines.append("| run | requests | wall | p50 / p99 | outcomes | kmodd CPU | RSS | descriptors | threads | 5xx | kmod |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.extend(SCALE_ROWS)
+    lines.append("\nAt rest before the runs (the unit's settings, just started): RSS %d MiB, %d descriptors, %d threads. "
+                 "After them and 40 s idle: RSS %d MiB, %d descriptors, %d threads. Of the %d modules, %d still "
+                 "loaded at the end.\n" % (at_rest["rss"] // 1024, at_rest["fds"], at_rest["threads"], idle["rss"] // 1024,
+                                             idle["fds"], idle["threads"], n, left))
+
+
 # ---------------------------------------------------------------- 4. scrape cost
 def scrape():
     log("loading many modules for the scrape benchmark")
@@ -460,7 +832,7 @@ def scrape():
         run("lsmod")
         ls.append(time.perf_counter() - t)
     series = len(re.findall(r"^kmodd_module_refcount\{", body.decode(), re.M))
-    lines.append("## 4. Scrape with %d modules loaded\n" % count)
+    lines.append("## 5. Scrape with %d modules loaded (kmodd as shipped: the unit's settings and archive)\n" % count)
     lines.append("| | median | p99 | ratio to lsmod |")
     lines.append("|---|---|---|---|")
     lines.append("| `lsmod` (a process) | %s | %s | 1.00 |" % (ms(statistics.median(ls)), ms(pct(ls, 99))))
@@ -478,7 +850,12 @@ def main():
     kmodv = subprocess.run(["modprobe", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     javav = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    sections = [latency, concurrent, reaction, scrape, startup]
+    sections = [latency, concurrent, reaction, scale, scrape, startup]
+    # BENCH_SECTIONS (a file beside the report, written by benchmark.sh): run only the named sections.
+    only = os.path.join(os.path.dirname(OUT), "sections")
+    if os.path.exists(only):
+        wanted = open(only).read().split()
+        sections = [s for s in sections if s.__name__ in wanted]
     for s in sections:
         try:
             s()

@@ -20,8 +20,13 @@ export KMODD_PERSISTENCE_MODULES_LOAD_FILE=/tmp/kmodd/modules-load.d/kmodd.conf
 export KMODD_PERSISTENCE_MODPROBE_FILE=/tmp/kmodd/modprobe.d/kmodd.conf
 # The class-data-sharing archive names the jar relative to the directory it was made in: start from there.
 cd "$project/target/quarkus-app"
+# KMODD_CDS: on (the build's archive), off, or the path of another archive (the benchmarks make their own).
 cds=""
-[ "${KMODD_CDS:-on}" = on ] && [ -f app-cds.jsa ] && cds="-XX:SharedArchiveFile=app-cds.jsa"
+case "${KMODD_CDS:-on}" in
+    on) [ -f app-cds.jsa ] && cds="-XX:SharedArchiveFile=app-cds.jsa" ;;
+    off) ;;
+    *) cds="-XX:SharedArchiveFile=$KMODD_CDS" ;;
+esac
 # KMODD_JAVA_OPTS: other JVM settings (the benchmarks start it as the packaged unit does).
 java ${KMODD_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1} $cds -Dquarkus.http.host=0.0.0.0 \
     -jar quarkus-run.jar >> /tmp/out/kmodd.log 2>&1 &

@@ -40,6 +40,9 @@ class DebianPackageIT {
                 "./usr/lib/kmodd/config -> /etc/kmodd", "./usr/share/doc/kmodd/copyright",
                 "./usr/share/kmodd/see-processes.conf", "./usr/lib/kmodd/kmoddctl.jar");
         assertThat(c.out()).containsPattern("-rwxr-xr-x root/root +\\d+ [-0-9]+ [0-9:]+ \\./usr/bin/kmoddctl\\n");
+        // The postinst's archive maker; the build's archive is not shipped (it fits only the build's JDK).
+        assertThat(c.out()).containsPattern("-rwxr-xr-x root/root +\\d+ [-0-9]+ [0-9:]+ \\./usr/lib/kmodd/make-archive\\n");
+        assertThat(c.out()).doesNotContain("app-cds.jsa");
         assertThat(c.out()).doesNotContain("./etc/kmodd/tokens");
         Result info = run(List.of("dpkg-deb", "-I", deb().toString()));
         assertThat(info.out()).contains("Package: kmodd", "Architecture: amd64", "libkmod2", "openjdk-17-jre-headless",
