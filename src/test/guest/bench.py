@@ -381,21 +381,8 @@ def unload_xfs():
 
 def parallel_posts(n, path):
     """n clients, each on its own connection, POST at once (a barrier); the wall time and the statuses."""
-    results = []
-    barrier = threading.Barrier(n)
-
-    def client():
-        cc = conn()
-        barrier.wait()
-        results.append(request(cc, "POST", path)[0])
-
-    threads = [threading.Thread(target=client) for _ in range(n)]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    return time.perf_counter() - t, results
+    wall, results = clients([path] * n)
+    return wall, [status for _, status, _ in results]
 
 
 def concurrent(n=64):
