@@ -210,8 +210,7 @@ def make_archives():
     static_s = time.perf_counter() - t
     assert os.path.getsize("/tmp/kmodd/static.jsa") > 0, "Quarkus made no archive"
     t = time.perf_counter()
-    r = subprocess.run(["bash", os.path.join(PROJECT, "deploy", "debian", "make-archive"), "/tmp/kmodd/trained.jsa",
-                        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m"], cwd=APP,
+    r = subprocess.run(["bash", os.path.join(PROJECT, "deploy", "debian", "make-archive"), "/tmp/kmodd/trained.jsa"], cwd=APP,
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     trained_s = time.perf_counter() - t
     assert r.returncode == 0, r.stderr[-2000:]
