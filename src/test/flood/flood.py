@@ -1,26 +1,28 @@
 #!/usr/bin/env python3
 """Floods the packaged kmodd as a new user's worst neighbour would, from 127.0.0.1 only, and measures it.
 
-Starts the daemon from target/quarkus-app with the JVM flags of systemd/kmodd.service (so -Xmx128m and the
-other caps are the unit's), on a free loopback port, with a journal that a month of flapping modules left
-behind. Then: failed authentications, oversized bodies (chunked and with Content-Length), thousands of
+Starts the daemon from target/quarkus-app as systemd/kmodd.service starts it (its JVM options, so -Xmx128m and
+the other caps are the unit's; its Environment=; the build's archive), on a free loopback port, with a journal
+that a month of flapping modules left behind. Then: failed authentications, oversized bodies (chunked and with Content-Length), thousands of
 distinct module names, slow heads (slowloris), idle keep-alive connections, and concurrent clients. It
 records the answers, the p99, and the daemon's RSS, threads and descriptors before and after each phase,
 the log's growth, and then restarts the daemon with SIGTERM to check that job ids still answer. Every loop
 is bounded in count and time. Prints one JSON document (also written to --out).
 """
-import argparse, http.client, json, os, random, re, resource, shlex, signal, socket, subprocess, sys, tempfile
+import argparse, http.client, json, os, random, re, resource, signal, socket, subprocess, sys, tempfile
 import threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
-def unit_jvm_flags():
-    text = open(os.path.join(ROOT, "systemd/kmodd.service")).read().replace("\\\n", " ")
-    line = re.search(r"^ExecStart=(.*)$", text, re.M).group(1)
-    words = shlex.split(line)
-    return [w for w in words[1:words.index("-jar")] if w.startswith("-X")]
+sys.path.insert(0, os.path.join(ROOT, "src", "test", "pylib"))
+from kmodd_unit import unit_jvm  # noqa: E402
+
+# As the unit starts it: its JVM options and Environment=, with the build's class-data-sharing archive in place
+# of the installed one (the archive names the jar relative to target/quarkus-app, where the daemon starts).
+APP = os.path.join(ROOT, "target", "quarkus-app")
+JVM, JVM_ENV = unit_jvm(ROOT, "app-cds.jsa" if os.path.exists(os.path.join(APP, "app-cds.jsa")) else None)
 
 
 def free_port():
@@ -59,16 +61,16 @@ def write_journal(path, mbytes):
 
 class Daemon:
     def __init__(self, work, port, token_file, journal, log):
-        self.cmd = ["java"] + unit_jvm_flags() + [
+        self.cmd = ["java"] + JVM + [
             "-Dquarkus.http.port=%d" % port, "-Dkmodd.auth.tokens-file=" + token_file,
             "-Dkmodd.jobs.journal=" + journal, "-Dkmodd.persistence.modules-load-file=" + work + "/ml.conf",
-            "-Dkmodd.persistence.modprobe-file=" + work + "/mp.conf", "-jar",
-            os.path.join(ROOT, "target/quarkus-app/quarkus-run.jar")]
+            "-Dkmodd.persistence.modprobe-file=" + work + "/mp.conf", "-jar", "quarkus-run.jar"]
         self.port, self.log, self.proc = port, log, None
 
     def start(self):
         t0 = time.time()
-        self.proc = subprocess.Popen(self.cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, cwd=ROOT)
+        self.proc = subprocess.Popen(self.cmd, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
+                                     cwd=APP, env=dict(os.environ, **JVM_ENV))
         while time.time() - t0 < 120:
             try:
                 c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
@@ -176,7 +178,7 @@ def main():
     os.chmod(tf, 0o600)
     journal, log = os.path.join(work, "jobs.jsonl"), os.path.join(work, "kmodd.log")
     ids, written = write_journal(journal, a.journal_mb)
-    res = {"scale": S, "jvm": unit_jvm_flags(), "journalBefore": {"MiB": round(os.path.getsize(journal) / 2**20, 1),
+    res = {"scale": S, "jvm": JVM, "jvmEnv": JVM_ENV, "journalBefore": {"MiB": round(os.path.getsize(journal) / 2**20, 1),
                                                                   "records": written}}
     port = free_port()
     d = Daemon(work, port, tf, journal, log)

@@ -1,0 +1,22 @@
+"""What the packaged unit (systemd/kmodd.service) starts the JVM with, for the scripts that start kmodd as the
+unit does: the benchmarks in the guest (src/test/guest/bench.py) and the floods (src/test/flood/flood.py)."""
+import os
+import re
+import shlex
+
+
+def unit_jvm(project, archive=None):
+    """The unit's JVM options (ExecStart's -X options, in order) and its Environment= settings (a dict). The
+    unit's -XX:SharedArchiveFile names the installed archive: it is replaced by archive, or left out when
+    archive is None."""
+    text = open(os.path.join(project, "systemd", "kmodd.service")).read().replace("\\\n", " ")
+    words = shlex.split(re.search(r"^ExecStart=(.*)$", text, re.M).group(1))
+    opts = []
+    for w in words[1:words.index("-jar")]:
+        if w.startswith("-XX:SharedArchiveFile="):
+            if archive:
+                opts.append("-XX:SharedArchiveFile=" + archive)
+        elif w.startswith("-X"):
+            opts.append(w)
+    env = dict(kv.split("=", 1) for kv in re.findall(r"^Environment=(\S+)$", text, re.M))
+    return opts, env
