@@ -23,6 +23,9 @@ from kmodd_unit import unit_jvm  # noqa: E402
 # of the installed one (the archive names the jar relative to target/quarkus-app, where the daemon starts).
 APP = os.path.join(ROOT, "target", "quarkus-app")
 JVM, JVM_ENV = unit_jvm(ROOT, "app-cds.jsa" if os.path.exists(os.path.join(APP, "app-cds.jsa")) else None)
+if not any(o.startswith("-XX:SharedArchiveFile=") for o in JVM):
+    print("flood: no target/quarkus-app/app-cds.jsa (./mvnw package makes it); kmodd starts without an archive",
+          file=sys.stderr)
 
 
 def free_port():

@@ -215,10 +215,10 @@ def make_archives():
     return static_s, trained_s
 
 
-def first_operations(profile=None):
+def first_operations(marks=None):
     """The first load and the first removal after ready, and the kernel tools' own time in the same boot.
-    With profile (a list), the JVM's counters at ready and after each are added to it as rows."""
-    if profile is not None:
+    With marks (a list), the JVM's counters at ready, after the load and after the removal are added to it."""
+    if marks is not None:
         at_ready = counters()
     c = conn()
     t = time.perf_counter()
@@ -227,18 +227,15 @@ def first_operations(profile=None):
     body = r.read()
     first_load = time.perf_counter() - t
     assert r.status == 200, ("first load", r.status, body[:300])
-    if profile is not None:
+    if marks is not None:
         after_load = counters()
     t = time.perf_counter()
     status, body = request(c, "POST", "/modules/dummy/unload?timeout=30s")
     assert status == 202, ("first removal", status, body[:300])
     wait_job_done(c, json.loads(body)["id"])
     first_unload = time.perf_counter() - t
-    if profile is not None:
-        after_unload = counters()
-        profile.append(profile_row("first load of `dummy` (request to answer)", first_load, at_ready, after_load))
-        profile.append(profile_row("first removal of `dummy` (request to job done)", first_unload, after_load, after_unload))
-        profile.insert(0, at_ready)
+    if marks is not None:
+        marks.extend([at_ready, after_load, counters()])
     mp = timed("modprobe", "dummy")
     rm = timed("rmmod", "dummy")
     return first_load, first_unload, mp, rm
@@ -254,37 +251,59 @@ def refused_requests():
         assert status == 404, (path, status, body)
 
 
+def cold_starts(label, opts, cds, env, before=None, starts=3):
+    """Starts kmodd afresh (starts times) and takes its first load and removal (after before(), if given); one
+    row of medians: the first load, the first removal, the load over that start's own modprobe, and the
+    classes the first load took from the archive and from jars (the JVM's counters)."""
+    loads, unloads, ratios, shared, jars = [], [], [], [], []
+    for _ in range(starts):
+        restart(opts, cds, env)
+        if before:
+            before()
+        marks = []
+        fl, fu, mp, _ = first_operations(marks)
+        at_ready, after_load = marks[0], marks[1]
+        loads.append(fl)
+        unloads.append(fu)
+        ratios.append(fl / mp)
+        shared.append(after_load.get("java.cls.sharedLoadedClasses", 0) - at_ready.get("java.cls.sharedLoadedClasses", 0))
+        jars.append(after_load.get("java.cls.loadedClasses", 0) - at_ready.get("java.cls.loadedClasses", 0))
+    med = statistics.median
+    return "| %s | %s | %s | %.1fx | %d | %d |" % (label, ms(med(loads)), ms(med(unloads)), med(ratios), med(shared),
+                                                 med(jars))
+
+
 def first_load_apart():
-    """The first load and removal after a start: as shipped; with an archive that also holds every class the
-    first load and removal use (made by a start that did them, here where a load may reach the kernel); and
-    as shipped after three requests that kmodd refuses before the kernel."""
-    rows = []
-    restart(UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV)
-    rows.append(("as shipped (make-archive's archive)", first_operations()[:2]))
+    """The first load and removal after a start, taken apart: as shipped; with an archive that also holds every
+    class the first load and removal use (made by a start that did them, here where a load may reach the
+    kernel); and as shipped after three requests that kmodd refuses before the kernel. Rows of a table."""
+    rows = [cold_starts("as shipped (make-archive's archive)", UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV)]
     # The start that makes it must have loaded and removed (a failed answer is retried with a new start, and
-    # said: once in these runs, a JVM in dump mode answered a load with a NullPointerException from Jackson).
+    # said: once, a JVM in dump mode answered a load with a NullPointerException from Jackson).
     failed = []
     for _ in range(3):
+        if os.path.exists("/tmp/kmodd/full.jsa"):
+            os.remove("/tmp/kmodd/full.jsa")
         restart(UNIT_OPTS + " -XX:ArchiveClassesAtExit=/tmp/kmodd/full.jsa", "off", UNIT_ENV)
         try:
             first_operations()
             idle_memory()
             break
         except AssertionError as e:
-            failed.append(repr(e))
+            failed.append(re.sub(r"[|\n]", " ", repr(e))[:300])
             log("full archive: the dump start failed: %r" % e)
             run("rmmod", "dummy")
     else:
         raise AssertionError("no start in dump mode did the first operations: %s" % failed)
-    restart(UNIT_OPTS, "/tmp/kmodd/full.jsa", UNIT_ENV)  # stopping the previous start wrote full.jsa
-    rows.append(("an archive that also holds the first load's and removal's classes%s" % (
+    restart(UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV)  # stopping the dump start writes full.jsa
+    assert os.path.exists("/tmp/kmodd/full.jsa") and os.path.getsize("/tmp/kmodd/full.jsa") > 0, "no full.jsa"
+    rows.append(cold_starts("an archive that also holds the first load's and removal's classes%s" % (
         " (made by the %s start in dump mode; before it: %s)" % ("second" if len(failed) == 1 else "third",
                                                                "; ".join(failed)) if failed else ""),
-        first_operations()[:2]))
-    restart(UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV)
-    refused_requests()
-    rows.append(("as shipped, after three requests refused before the kernel (an unknown module's load, "
-                 "two removals of a module not loaded)", first_operations()[:2]))
+        UNIT_OPTS, "/tmp/kmodd/full.jsa", UNIT_ENV))
+    rows.append(cold_starts("as shipped, after three requests refused before the kernel (an unknown module's load, "
+                            "two removals of a module not loaded)", UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV,
+                            before=refused_requests))
     return rows
 
 
@@ -316,17 +335,24 @@ def startup():
     restart(BEFORE_OPTS + " -XX:NativeMemoryTracking=summary", "/tmp/kmodd/static.jsa")
     firsts_before = first_operations()
     rss_before, cats_before = idle_memory()
-    profile = []
+    marks = []
     ready_wall = restart(UNIT_OPTS + " -XX:NativeMemoryTracking=summary", "/tmp/kmodd/trained.jsa", UNIT_ENV)
-    firsts = first_operations(profile)
-    at_ready = profile.pop(0)
+    firsts = first_operations(marks)
+    at_ready, after_load, after_unload = marks
     started = re.findall(r"started in ([0-9.]+)s", open("/tmp/out/kmodd.log", errors="replace").read())
-    profile.insert(0, profile_row("start to ready (JVM start to `/q/health/ready` 200; Quarkus logged \"started in "
-                                  "%ss\", the JVM's own start %s)" % (started[-1] if started else "?", ms(
-                                      (at_ready.get("sun.rt.createVmEndTime", 0) - at_ready.get("sun.rt.createVmBeginTime", 0)) / 1000.0)),
-                                  ready_wall, {}, at_ready))
+    profile = [profile_row("start to ready (JVM start to `/q/health/ready` 200; Quarkus logged \"started in "
+                           "%ss\", the JVM's own start %s)" % (started[-1] if started else "?", ms(
+                               (at_ready.get("sun.rt.createVmEndTime", 0) - at_ready.get("sun.rt.createVmBeginTime", 0)) / 1000.0)),
+                           ready_wall, {}, at_ready),
+               profile_row("first load of `dummy` (request to answer)", firsts[0], at_ready, after_load),
+               profile_row("first removal of `dummy` (request to job done)", firsts[1], after_load, after_unload)]
     rss, cats = idle_memory()
-    cold = first_load_apart()
+    try:  # an experiment that fails is said in its table; the figures above it stand
+        cold = first_load_apart()
+    except Exception as e:
+        import traceback
+        log("first load taken apart: %s" % traceback.format_exc())
+        cold = ["| FAILED: %s | | | | | |" % re.sub(r"[|\n]", " ", repr(e))[:300]]
     ctl = [timed("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto", "-Xmx64m",
                  "-jar", os.path.join(PROJECT, "target", "kmoddctl.jar"), "--version") for _ in range(5)]
     floor = statistics.median(jv)
@@ -358,11 +384,12 @@ def startup():
         ms(firsts_before[0]), ms(fl), ms(mp), fl / mp))
     lines.append("| remove `dummy` (HTTP, job) | %s | %s | `rmmod dummy` %s | %.1fx |" % (
         ms(firsts_before[1]), ms(fu), ms(rm), fu / rm))
-    lines.append("\nThe first operations taken apart (each after a fresh start with the unit's settings): "
-                 "is it the classes, or the code still cold?\n")
-    lines.append("| start | first load | first removal | load / modprobe |\n|---|---|---|---|")
-    for label, (l, u) in cold:
-        lines.append("| %s | %s | %s | %.1fx |" % (label, ms(l), ms(u), l / mp))
+    lines.append("\nThe first operations taken apart: is it reading classes, or the code still cold? Each row the "
+                 "median of 3 fresh starts with the unit's settings; the ratio is to `modprobe dummy` right after, in "
+                 "the same start; the classes are those the first load took from the archive and from jars.\n")
+    lines.append("| start | first load | first removal | load / modprobe | classes from the archive | classes from jars |")
+    lines.append("|---|---|---|---|---|---|")
+    lines.extend(cold)
     lines.append("\nIdle after the first operations and 40 requests: RSS %.0f MiB before, %.0f MiB after. Native "
                  "memory committed by the JVM (`-XX:NativeMemoryTracking=summary`, `jcmd VM.native_memory`; "
                  "categories of 0.5 MiB and more), MiB:\n" % (rss_before / 1024.0, rss / 1024.0))
@@ -843,20 +870,22 @@ def scrape():
     kver = os.uname().release
     names = []
     # Modules that need no hardware: crypto, libraries, file systems, then network protocols and filters,
-    # until more than 300 are loaded.
+    # until at least 320 are loaded (they stay loaded for the start-up section).
     for sub in ("crypto", "lib", "fs", "net/ipv4", "net/ipv6", "net/netfilter", "net/sched"):
         for root, _, files in sorted(os.walk("/lib/modules/%s/kernel/%s" % (kver, sub))):
             for f in sorted(files):
                 base = re.sub(r"\.ko(\.(xz|zst|gz))?$", "", f)
                 if base != f and not base.startswith("test_") and "inject" not in base:
                     names.append(base)
-    count = 0
-    for i in range(0, len(names), 40):
-        run("modprobe", "-a", "-q", *names[i:i + 40])
+    def live():
         with open("/proc/modules") as f:
-            count = sum(1 for _ in f)
-        if count >= 320:
+            return sum(1 for _ in f)
+
+    for i in range(0, len(names), 40):
+        if live() >= 320:
             break
+        run("modprobe", "-a", "-q", *names[i:i + 40])
+    count = live()
     log("%d modules loaded; timing scrapes" % count)
     c = conn()
     for _ in range(5):

@@ -18,5 +18,7 @@ def unit_jvm(project, archive=None):
                 opts.append("-XX:SharedArchiveFile=" + archive)
         elif w.startswith("-X"):
             opts.append(w)
-    env = dict(kv.split("=", 1) for kv in re.findall(r"^Environment=(\S+)$", text, re.M))
+    env = {}
+    for line in re.findall(r"^Environment=(.*)$", text, re.M):  # one or more assignments, maybe quoted
+        env.update(kv.split("=", 1) for kv in shlex.split(line))
     return opts, env

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The five floods of a new user's worst neighbour, scaled to a tenth, against the packaged daemon started
- * with the unit's JVM flags (-Xmx128m and the memory caps), after a month of flapping modules left a 40 MB
+ * as the unit starts it (its JVM flags: -Xmx128m and the memory caps; its Environment=; the build's class-data-
+ * sharing archive), after a month of flapping modules left a 40 MB
  * journal: src/test/flood/flood.py runs them from 127.0.0.1 and measures; this test holds the bounds.
  * BENCHMARKS.md has the full-scale run of the same script.
  */
