@@ -272,16 +272,18 @@ public final class Job {
      */
     public AutoCloseable subscribe(Consumer<JobEvent> onEvent, Runnable onEnd) {
         boolean ended;
+        Consumer<JobEvent> listener = null;
         synchronized (this) {
             events.forEach(onEvent);
             ended = state.finished();
             if (!ended) {
-                listeners.add(e -> {
+                listener = e -> {
                     onEvent.accept(e);
                     if (e.type() == EventType.OUTCOME) {
                         onEnd.run();
                     }
-                });
+                };
+                listeners.add(listener);
             }
         }
         if (ended) {
@@ -289,9 +291,11 @@ public final class Job {
             return () -> {
             };
         }
+        // Each handle removes its own listener only (by identity): other followers of the job go on.
+        Consumer<JobEvent> own = listener;
         return () -> {
             synchronized (this) {
-                listeners.clear();
+                listeners.removeIf(l -> l == own);
             }
         };
     }

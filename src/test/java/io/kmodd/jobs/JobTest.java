@@ -108,6 +108,32 @@ class JobTest {
     }
 
     @Test
+    void oneFollowerLeavingLeavesTheOthersFollowingToTheOutcome() throws Exception {
+        Job j = job();
+        j.enter(JobState.WAITING, "waiting");
+        List<JobEvent> leaver = new ArrayList<>();
+        List<JobEvent> stayer = new ArrayList<>();
+        List<JobEvent> late = new ArrayList<>();
+        int[] ends = new int[3];
+        AutoCloseable leaving = j.subscribe(leaver::add, () -> ends[0]++);
+        j.subscribe(stayer::add, () -> ends[1]++);
+        j.progress(Duration.ofMillis(20), "waiting", Map.of("refcnt", 1));
+        leaving.close();
+        // Closing twice, or after the others joined, removes nothing more.
+        leaving.close();
+        j.subscribe(late::add, () -> ends[2]++);
+        j.event(EventType.REFCNT, "refcnt 0", Map.of("refcnt", 0));
+        j.end(new Outcome.Succeeded("removed", false));
+
+        assertThat(leaver).extracting(JobEvent::type)
+                .containsExactly(EventType.QUEUED, EventType.STATE, EventType.PROGRESS);
+        assertThat(stayer).extracting(JobEvent::type).containsExactly(EventType.QUEUED, EventType.STATE,
+                EventType.PROGRESS, EventType.REFCNT, EventType.OUTCOME);
+        assertThat(late).extracting(JobEvent::type).endsWith(EventType.REFCNT, EventType.OUTCOME);
+        assertThat(ends).containsExactly(0, 1, 1);
+    }
+
+    @Test
     void theHistoryIsBoundedAndKeepsTheFirstAndLatestEvents() {
         Job j = job();
         for (int i = 0; i < 3 * Job.MAX_HISTORY; i++) {
