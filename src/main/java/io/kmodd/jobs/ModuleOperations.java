@@ -70,7 +70,7 @@ public final class ModuleOperations implements AutoCloseable {
         this.admission = new Admission(kernel, policy);
         Dependencies dependencies = new DependencySteps();
         this.loader = new LoadRunner(kernel, dependencies, settings, observer, live);
-        UsageExplainer explainer = new UsageExplainer(kernel, UsageExplainer.SCAN_BUDGET);
+        UsageExplainer explainer = new UsageExplainer(kernel, io.kmodd.kernel.ScanBound.HOST);
         this.remover = new PatientRemoval(kernel, explainer, dependencies, settings, observer, live);
         this.planner = new RemovalPlanner(kernel, explainer, admission);
         this.reloader = new ReloadRunner(kernel, remover, loader, live, dependencies, settings);

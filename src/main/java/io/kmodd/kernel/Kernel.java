@@ -29,10 +29,10 @@ public interface Kernel {
 
     /**
      * Scans what on the host can hold modules (mounts, open device files, block devices, network
-     * interfaces), giving up on the process scan when {@code budget} is spent (and saying so in
+     * interfaces), stopping the process walk at {@code bound} (and saying so in
      * {@link HostFacts#notVisible()}). Costs a walk of /proc: never call it on every poll.
      */
-    HostFacts hostFacts(java.time.Duration budget);
+    HostFacts hostFacts(ScanBound bound);
 
     /**
      * Which load of the module this is: an identifier that stays the same while the module stays loaded

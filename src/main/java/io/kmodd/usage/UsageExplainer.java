@@ -7,7 +7,7 @@ import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolutionException;
 import io.kmodd.kernel.ResolvedModule;
-import java.time.Duration;
+import io.kmodd.kernel.ScanBound;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,17 +23,15 @@ import java.util.stream.Collectors;
  * or its driver behind /sys/dev), mounts of a filesystem type it provides (the kernel's own "fs-TYPE"
  * alias, resolved by libkmod) or on one of its block devices, its loop devices attached to files, and what
  * is built on its block devices. Network interfaces of its driver hold no reference but go with it. One
- * explanation costs one host scan (bounded by {@code budget}): never call it on every poll. Thread-safe.
+ * explanation costs one host scan (bounded by its {@link ScanBound}): never call it on every poll. Thread-safe.
  */
 public final class UsageExplainer {
-    /** What one explanation may spend walking /proc, wherever it is asked for. */
-    public static final Duration SCAN_BUDGET = Duration.ofMillis(250);
     private final Kernel kernel;
-    private final Duration budget;
+    private final ScanBound bound;
 
-    public UsageExplainer(Kernel kernel, Duration budget) {
+    public UsageExplainer(Kernel kernel, ScanBound bound) {
         this.kernel = kernel;
-        this.budget = budget;
+        this.bound = bound;
     }
 
     /**
@@ -45,13 +43,13 @@ public final class UsageExplainer {
         if (before.isEmpty()) {
             return Optional.empty();
         }
-        HostFacts facts = kernel.hostFacts(budget);
+        HostFacts facts = kernel.hostFacts(bound);
         return kernel.usage(name).map(after -> explain(name, after, facts, after.refcnt() == before.get().refcnt()));
     }
 
     /** Scans the host once, for {@link #explain(ModuleName, ModuleUsage, HostFacts)}. */
     public HostFacts scan() {
-        return kernel.hostFacts(budget);
+        return kernel.hostFacts(bound);
     }
 
     /**

@@ -66,7 +66,7 @@ public class CoreWiring {
     @Produces
     @jakarta.inject.Singleton
     io.kmodd.usage.UsageExplainer usageExplainer(Kernel kernel) {
-        return new io.kmodd.usage.UsageExplainer(kernel, io.kmodd.usage.UsageExplainer.SCAN_BUDGET);
+        return new io.kmodd.usage.UsageExplainer(kernel, io.kmodd.kernel.ScanBound.HOST);
     }
 
     /**

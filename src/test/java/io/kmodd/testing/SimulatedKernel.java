@@ -376,7 +376,7 @@ public final class SimulatedKernel implements Kernel {
     }
 
     @Override
-    public io.kmodd.kernel.HostFacts hostFacts(java.time.Duration budget) {
+    public io.kmodd.kernel.HostFacts hostFacts(io.kmodd.kernel.ScanBound bound) {
         hostScans.incrementAndGet();
         return hostFacts;
     }

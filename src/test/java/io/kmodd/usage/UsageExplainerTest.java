@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Attributing a refcount to what the host shows, and never claiming more than was found. */
 class UsageExplainerTest {
     private final SimulatedKernel kernel = new SimulatedKernel();
-    private final UsageExplainer explainer = new UsageExplainer(kernel, Duration.ofMillis(100));
+    private final UsageExplainer explainer = new UsageExplainer(kernel, io.kmodd.kernel.ScanBound.HOST);
 
     private static final DeviceNumber LOOP0 = new DeviceNumber(DeviceNumber.Kind.BLOCK, 7, 0);
     private static final DeviceNumber LOOP1 = new DeviceNumber(DeviceNumber.Kind.BLOCK, 7, 1);

@@ -2,12 +2,12 @@ package io.kmodd.kernel.linux;
 
 import io.kmodd.kernel.DeviceNumber;
 import io.kmodd.kernel.HostFacts;
+import io.kmodd.kernel.ScanBound;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads what can hold a module: /proc/self/mountinfo, /proc/devices, /sys/block, /sys/class/net and every
- * process's open device files (/proc/PID/fd). The process walk is the costly part; it stops when its
- * budget is spent and says so. Paths come from {@link KernelPaths}, so tests run it over fixture trees.
+ * process's open device files (/proc/PID/fd). The process walk is the costly part; it stops at its
+ * {@link ScanBound} (descriptors examined, or a time limit only a hung /proc reaches) and says so. Paths come from {@link KernelPaths}, so tests run it over fixture trees.
  * Stateless; thread-safe.
  */
 final class HostScan {
@@ -33,12 +33,12 @@ final class HostScan {
         this.ethtoolDriver = ethtoolDriver;
     }
 
-    HostFacts scan(Duration budget) {
+    HostFacts scan(ScanBound bound) {
         List<String> notVisible = new ArrayList<>();
         Map<Integer, String> blockMajors = new HashMap<>();
         Map<Integer, String> charMajors = new HashMap<>();
         readMajors(charMajors, blockMajors);
-        return new HostFacts(mounts(notVisible), openDevices(budget, notVisible), blockDevices(), interfaces(),
+        return new HostFacts(mounts(notVisible), openDevices(bound, notVisible), blockDevices(), interfaces(),
                 blockMajors, charMajors, notVisible);
     }
 
@@ -94,8 +94,9 @@ final class HostScan {
         return b.toString();
     }
 
-    private List<HostFacts.OpenDevice> openDevices(Duration budget, List<String> notVisible) {
-        long deadline = System.nanoTime() + budget.toNanos();
+    private List<HostFacts.OpenDevice> openDevices(ScanBound bound, List<String> notVisible) {
+        long deadline = System.nanoTime() + bound.timeLimit().toNanos();
+        long descriptors = 0;
         List<Path> pids = new ArrayList<>();
         try (DirectoryStream<Path> d = Files.newDirectoryStream(paths.procRoot(), p -> PID.matcher(p.getFileName().toString()).matches())) {
             d.forEach(pids::add);
@@ -113,11 +114,10 @@ final class HostScan {
         int scanned = 0;
         scan:
         for (Path pid : pids) {
-            if (System.nanoTime() > deadline) {
-                notVisible.add(stopped(scanned, pids.size(), budget));
+            if (System.nanoTime() >= deadline) {
+                notVisible.add(stopped(scanned, pids.size(), timeLimit(bound)));
                 break;
             }
-            scanned++;
             List<Path> fds = new ArrayList<>();
             try (DirectoryStream<Path> d = Files.newDirectoryStream(pid.resolve("fd"))) {
                 d.forEach(fds::add);
@@ -130,8 +130,12 @@ final class HostScan {
             Optional<String> command = Optional.empty();
             Optional<String> unit = Optional.empty();
             for (Path fd : fds) {
-                if (System.nanoTime() > deadline) {
-                    notVisible.add(stopped(scanned, pids.size(), budget));
+                if (++descriptors > bound.descriptors()) {
+                    notVisible.add(stopped(scanned, pids.size(), "its bound of " + bound.descriptors() + " descriptors"));
+                    break scan;
+                }
+                if ((descriptors & 1023) == 0 && System.nanoTime() >= deadline) {
+                    notVisible.add(stopped(scanned, pids.size(), timeLimit(bound)));
                     break scan;
                 }
                 // The link's text first (never blocks): only device files are stat'ed, and a stat of a
@@ -149,6 +153,7 @@ final class HostScan {
                         path.get(), dev.get(), moduleLink(paths.sysRoot().resolve("dev").resolve(dev.get().kind().sysDir())
                                 .resolve(dev.get().toString()).resolve("device/driver/module"))));
             }
+            scanned++;
         }
         if (unreadable > 0) {
             notVisible.add("processes: the open files of " + unreadable + " processes are not readable (/proc/PID/fd needs"
@@ -157,8 +162,12 @@ final class HostScan {
         return open;
     }
 
-    private static String stopped(int scanned, int of, Duration budget) {
-        return "processes: the scan stopped after " + scanned + " of " + of + " processes (" + budget.toMillis() + " ms budget)";
+    private static String timeLimit(ScanBound bound) {
+        return "its time limit of " + bound.timeLimit().toMillis() + " ms (/proc answered too slowly)";
+    }
+
+    private static String stopped(int scanned, int of, String why) {
+        return "processes: the scan stopped after " + scanned + " of " + of + " processes, at " + why;
     }
 
     /**

@@ -86,8 +86,8 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
     }
 
     @Override
-    public io.kmodd.kernel.HostFacts hostFacts(java.time.Duration budget) {
-        return hostScan.scan(budget);
+    public io.kmodd.kernel.HostFacts hostFacts(io.kmodd.kernel.ScanBound bound) {
+        return hostScan.scan(bound);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kmodd.kernel.DeviceNumber;
 import io.kmodd.kernel.HostFacts;
+import io.kmodd.kernel.ScanBound;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +71,7 @@ class HostScanTest {
 
     @Test
     void readsEverySource() throws Exception {
-        HostFacts f = fixture("Uid:\t0\t0\t0\t0", "000001ffffffffff").scan(Duration.ofSeconds(5));
+        HostFacts f = fixture("Uid:\t0\t0\t0\t0", "000001ffffffffff").scan(ScanBound.HOST);
         assertThat(f.charMajors()).isEqualTo(Map.of(1, "mem", 10, "misc"));
         assertThat(f.blockMajors()).isEqualTo(Map.of(7, "loop", 259, "blkext"));
         assertThat(f.mounts()).containsExactly(
@@ -98,7 +99,7 @@ class HostScanTest {
 
     @Test
     void withoutRootOrPtraceOtherUsersProcessesAreNamedAsNotVisible() throws Exception {
-        HostFacts f = fixture("Uid:\t63553\t63553\t63553\t63553", "0000000000010000").scan(Duration.ofSeconds(5));
+        HostFacts f = fixture("Uid:\t63553\t63553\t63553\t63553", "0000000000010000").scan(ScanBound.HOST);
         assertThat(f.notVisible()).singleElement().asString().startsWith("processes: other users' open files are not visible")
                 .contains("CAP_SYS_PTRACE");
         // What it can read, it still reports.
@@ -106,10 +107,19 @@ class HostScanTest {
     }
 
     @Test
-    void aSpentBudgetStopsTheProcessWalkAndSaysSo() throws Exception {
-        HostFacts f = fixture("Uid:\t0\t0\t0\t0", "000001ffffffffff").scan(Duration.ofNanos(-1));
+    void theDescriptorBoundStopsTheProcessWalkAndSaysSo() throws Exception {
+        HostFacts f = fixture("Uid:\t0\t0\t0\t0", "000001ffffffffff").scan(new ScanBound(0, Duration.ofMinutes(1)));
         assertThat(f.openDevices()).isEmpty();
-        assertThat(f.notVisible()).singleElement().asString().startsWith("processes: the scan stopped after 0 of 3 processes");
+        assertThat(f.notVisible()).singleElement().asString().startsWith("processes: the scan stopped after ")
+                .endsWith(" of 3 processes, at its bound of 0 descriptors");
+    }
+
+    @Test
+    void aSpentTimeLimitStopsTheProcessWalkAndSaysSo() throws Exception {
+        HostFacts f = fixture("Uid:\t0\t0\t0\t0", "000001ffffffffff").scan(new ScanBound(1_000_000, Duration.ZERO));
+        assertThat(f.openDevices()).isEmpty();
+        assertThat(f.notVisible()).singleElement().asString()
+                .isEqualTo("processes: the scan stopped after 0 of 3 processes, at its time limit of 0 ms (/proc answered too slowly)");
     }
 
     @Test
