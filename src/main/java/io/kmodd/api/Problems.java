@@ -53,6 +53,7 @@ final class Problems {
                 case PARAMETER_CONFLICT -> Problem.of("parameter-conflict", "The requested parameters would not be applied",
                         409, e.detail()).withParameters(e.parameters());
                 case DEPENDENCY_FAILED -> Problem.of("dependency-failed", "A dependency could not be loaded", 424, e.detail());
+                case INIT_FAILED -> Problem.of("init-failed", "The module's init function failed", 422, e.detail());
                 case KERNEL_ERROR -> kernelError(e.errno(), e.detail());
                 case INTERRUPTED, INTERNAL_ERROR -> Problem.of(e.reason().wireName(), "Job failed", 500, e.detail());
             };
@@ -68,7 +69,8 @@ final class Problems {
             return Problem.of("kernel-error", "The kernel answered an error", 500, detail);
         }
         return switch (errno) {
-            case EPERM, EACCES, EKEYREJECTED -> Problem.of("kernel-refused", "The kernel refused", 403, detail);
+            case EPERM, EACCES, EKEYREJECTED, ENODATA, ENOPKG, EBADMSG, ENOKEY, EKEYEXPIRED, EKEYREVOKED ->
+                    Problem.of("kernel-refused", "The kernel refused", 403, detail);
             case EINVAL -> Problem.of("invalid-for-kernel", "The kernel rejected the module or its parameters", 400, detail);
             case ENOEXEC, ENOENT -> Problem.of("bad-module", "The module cannot be loaded into this kernel", 422, detail);
             case EBUSY, EAGAIN, EEXIST -> Problem.of("busy", "The module is busy", 409, detail);

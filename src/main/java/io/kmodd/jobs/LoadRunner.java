@@ -17,9 +17,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs one load job on its module's lane: dependencies first, each through its own lane, then one
- * finit_module. The kernel's answers to racing loaders are handled here: EEXIST means someone else
- * loaded it (success); EBUSY means an outside loader (udev, modprobe) has it coming or going, so the
- * job waits for /sys/module/M/initstate to settle and then decides, within the job's deadline. Soft
+ * finit_module. The kernel's answers to racing loaders are handled here: EEXIST or EBUSY with the module
+ * live means someone else loaded it (success); with it coming or going under an outside loader (udev,
+ * modprobe) the job waits for /sys/module/M/initstate to settle and then decides, within the job's
+ * deadline; with no module there at all, the module's own init failed (since Linux 7.1 an init's -EEXIST
+ * is answered as EBUSY, and drivers return EBUSY from init) or a racer's copy went just then: one more
+ * call tells them apart, and a second such answer fails the job as init-failed at once. Soft
  * post-dependencies are started once the module is in and not waited for. Steps run on the workers and
  * waits on the ticker (see {@link JobRun#until}); finit_module itself blocks a worker for as long as the
  * module's init takes. Thread-safe (stateless).
@@ -161,10 +164,11 @@ final class LoadRunner {
 
     /** The finit_module loop: retried after an outside loader's EBUSY settles with the module gone. */
     private CompletableFuture<Outcome> finit(JobRun run, JobSpec.Load spec, long deadline) {
-        return finit(run, spec, deadline, 1);
+        return finit(run, spec, deadline, 1, false);
     }
 
-    private CompletableFuture<Outcome> finit(JobRun run, JobSpec.Load spec, long deadline, int attempt) {
+    /** @param retriedAbsent the previous call was refused with no module present, and this is its one retry */
+    private CompletableFuture<Outcome> finit(JobRun run, JobSpec.Load spec, long deadline, int attempt, boolean retriedAbsent) {
         ResolvedModule target = spec.target();
         ModuleName name = target.name();
         String args = spec.parameters().toKernelArgs(target.options());
@@ -179,18 +183,41 @@ final class LoadRunner {
             observer.kernelCall(e.call(), e.errno());
             run.event(EventType.ATTEMPT, e.getMessage(),
                     Map.of("call", e.call().syscall(), "errno", e.errno(), "attempt", attempt));
-            String meanwhile = " was loaded meanwhile by another loader";
             switch (e.errno()) {
-                case EEXIST:
-                    return done(alreadyThere(spec, meanwhile));
-                case EBUSY:
-                    // The outside loader's module went live (we are done) or away (load it ourselves).
-                    return settle(run, name, deadline).thenCompose(s -> s == Settled.LIVE ? done(alreadyThere(spec, meanwhile))
-                            : finit(run, spec, deadline, attempt + 1));
+                case EEXIST, EBUSY:
+                    return raced(run, spec, deadline, attempt, retriedAbsent, e.errno());
                 default:
                     return done(new Outcome.Failed(Reason.KERNEL_ERROR, e.errno(), withRestrictions(e)));
             }
         }
+    }
+
+    /**
+     * After EEXIST or EBUSY, what the kernel shows decides: live (another loader won), coming or going
+     * (wait for it to settle, then decide again by loading), or nothing. The kernel has already removed a
+     * module whose init failed when it answers, so nothing there twice running is the init's failure, never
+     * a race to wait out.
+     */
+    private CompletableFuture<Outcome> raced(JobRun run, JobSpec.Load spec, long deadline, int attempt, boolean retriedAbsent,
+            Errno errno) {
+        ModuleName name = spec.target().name();
+        String meanwhile = " was loaded meanwhile by another loader";
+        Optional<ModuleUsage> now = kernel.usage(name);
+        if (now.isPresent() && now.get().state() == ModuleState.LIVE) {
+            return done(alreadyThere(spec, meanwhile));
+        }
+        if (now.isPresent()) {
+            // The outside loader's module went live (we are done) or away (load it ourselves).
+            return settle(run, name, deadline).thenCompose(s -> s == Settled.LIVE ? done(alreadyThere(spec, meanwhile))
+                    : finit(run, spec, deadline, attempt + 1, false));
+        }
+        if (!retriedAbsent) {
+            return finit(run, spec, deadline, attempt + 1, true);
+        }
+        return done(new Outcome.Failed(Reason.INIT_FAILED, errno, "init of " + name + " failed: the kernel answered "
+                + errno + " twice with no " + name + " loaded, so the module's own init function returned an error"
+                + (errno == Errno.EBUSY ? " (EBUSY, or EEXIST, which Linux 7.1+ answers as EBUSY)" : "")
+                + "; the kernel log (dmesg) has the module's own message"));
     }
 
     /**
@@ -214,7 +241,8 @@ final class LoadRunner {
 
     /** A refusal that lockdown or signature enforcement may explain says so. */
     private String withRestrictions(KernelException e) {
-        if (e.errno() == Errno.EPERM || e.errno() == Errno.EKEYREJECTED || e.errno() == Errno.EACCES) {
+        if (java.util.EnumSet.of(Errno.EPERM, Errno.EACCES, Errno.EKEYREJECTED, Errno.ENODATA, Errno.ENOPKG, Errno.EBADMSG,
+                Errno.ENOKEY, Errno.EKEYEXPIRED, Errno.EKEYREVOKED).contains(e.errno())) {
             String r = kernel.support().restrictions();
             return r.isEmpty() ? e.getMessage() : e.getMessage() + " (" + r + ")";
         }

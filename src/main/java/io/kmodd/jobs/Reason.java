@@ -14,6 +14,8 @@ public enum Reason {
     IN_USE_BY_HOLDERS,
     /** The module is live with other parameters than the requested ones (or they cannot be confirmed). */
     PARAMETER_CONFLICT,
+    /** The module's own init function failed (the kernel removed it again); the job's errno is what it returned. */
+    INIT_FAILED,
     /** A required dependency was refused or failed to load. */
     DEPENDENCY_FAILED,
     /** kmodd stopped before the job ended. */

@@ -29,6 +29,12 @@ public enum Errno {
     EFBIG(27, "the module file is too large"),
     ENOSPC(28, "no space left for the module"),
     ENOSYS(38, "this kernel has no loadable module support"),
+    ENODATA(61, "the module's signature has no data the kernel can check"),
+    ENOPKG(65, "the module is signed with an algorithm this kernel does not support"),
+    EBADMSG(74, "the module's signature is malformed"),
+    ENOKEY(126, "the module is signed with a key the kernel does not trust"),
+    EKEYEXPIRED(127, "the module is signed with an expired key"),
+    EKEYREVOKED(128, "the module is signed with a revoked key"),
     EKEYREJECTED(129, "the module's signature was rejected and signatures are enforced"),
     UNKNOWN(-1, "the kernel answered an unexpected error");
 

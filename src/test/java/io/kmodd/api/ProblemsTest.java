@@ -18,6 +18,9 @@ class ProblemsTest {
     private static final Map<Errno, String> KERNEL = new EnumMap<>(Map.ofEntries(
             Map.entry(Errno.EPERM, "403 kernel-refused"), Map.entry(Errno.EACCES, "403 kernel-refused"),
             Map.entry(Errno.EKEYREJECTED, "403 kernel-refused"), Map.entry(Errno.EINVAL, "400 invalid-for-kernel"),
+            Map.entry(Errno.ENODATA, "403 kernel-refused"), Map.entry(Errno.ENOPKG, "403 kernel-refused"),
+            Map.entry(Errno.EBADMSG, "403 kernel-refused"), Map.entry(Errno.ENOKEY, "403 kernel-refused"),
+            Map.entry(Errno.EKEYEXPIRED, "403 kernel-refused"), Map.entry(Errno.EKEYREVOKED, "403 kernel-refused"),
             Map.entry(Errno.ENOEXEC, "422 bad-module"), Map.entry(Errno.ENOENT, "422 bad-module"),
             Map.entry(Errno.EBUSY, "409 busy"), Map.entry(Errno.EAGAIN, "409 busy"), Map.entry(Errno.EEXIST, "409 busy"),
             Map.entry(Errno.ENOMEM, "503 out-of-memory"), Map.entry(Errno.ENOSPC, "503 out-of-memory"),
@@ -31,7 +34,7 @@ class ProblemsTest {
             Reason.TIMEOUT, "409 timeout", Reason.IN_USE_BY_HOLDERS, "409 in-use-by-holders",
             Reason.DEPENDENCY_FAILED, "424 dependency-failed", Reason.INTERRUPTED, "500 interrupted",
             Reason.INTERNAL_ERROR, "500 internal-error", Reason.KERNEL_ERROR, "500 kernel-error",
-            Reason.PARAMETER_CONFLICT, "409 parameter-conflict"));
+            Reason.PARAMETER_CONFLICT, "409 parameter-conflict", Reason.INIT_FAILED, "422 init-failed"));
 
     private static final Map<Refusal, String> REFUSALS = new EnumMap<>(Map.ofEntries(
             Map.entry(Refusal.NOT_FOUND, "404 not-found"), Map.entry(Refusal.NO_MODULE_SUPPORT, "503 kernel-unavailable"),

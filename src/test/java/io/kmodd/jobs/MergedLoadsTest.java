@@ -165,6 +165,59 @@ class MergedLoadsTest {
     }
 
     @Test
+    void ebusyTwiceWithNoModuleThereIsTheInitFailingAndFailsAtOnce() throws Exception {
+        // Linux 7.1+: a module whose init returns -EEXIST (or a driver's -EBUSY) is answered EBUSY, and the
+        // kernel has removed it again; nothing settles, so nothing is waited for.
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EBUSY, Errno.EBUSY, Errno.EBUSY);
+        Job job = await(load("dummy", ModuleParameters.NONE));
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
+        JobError e = job.snapshot().error();
+        assertThat(e.reason()).isEqualTo(Reason.INIT_FAILED);
+        assertThat(e.errno()).isEqualTo(Errno.EBUSY);
+        assertThat(e.detail()).startsWith("init of dummy failed").contains("Linux 7.1+", "dmesg");
+        assertThat(job.snapshot().events()).noneMatch(ev -> ev.type() == EventType.STATE && ev.state().equals("waiting"));
+    }
+
+    @Test
+    void oneEbusyWithNoModuleThereIsRetriedOnceAndLoads() throws Exception {
+        // A racer's copy went away between its refusal of our call and our look: the retry loads it.
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EBUSY);
+        Job job = await(load("dummy", ModuleParameters.NONE));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().alreadyLoaded()).isFalse();
+        assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
+    }
+
+    @Test
+    void eexistWithNoModuleLiveIsTheInitsOwnErrorNotSuccess() throws Exception {
+        // Before Linux 7.1 an init's -EEXIST reaches the caller as it is: the module is not loaded.
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EEXIST, Errno.EEXIST);
+        Job job = await(load("dummy", ModuleParameters.NONE));
+        assertThat(job.state()).isEqualTo(JobState.FAILED);
+        assertThat(job.snapshot().error().reason()).isEqualTo(Reason.INIT_FAILED);
+        assertThat(job.snapshot().error().errno()).isEqualTo(Errno.EEXIST);
+        assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
+    }
+
+    @Test
+    void ebusyWhileAnOutsideCopyIsGoingIsWaitedOutThenLoaded() throws Exception {
+        kernel.define("dummy");
+        kernel.scriptFinit("dummy", Errno.EBUSY);
+        kernel.afterScriptedFinit("dummy", () -> {
+            kernel.loadedByOther("dummy", ModuleState.GOING);
+            ticker.after(Duration.ofMillis(100), () -> kernel.removedByOther("dummy"));
+        });
+        Job job = await(load("dummy", ModuleParameters.NONE));
+        assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.snapshot().alreadyLoaded()).isFalse();
+        assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
+    }
+
+    @Test
     void kernelErrorsBecomeTypedFailures() throws Exception {
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EINVAL);

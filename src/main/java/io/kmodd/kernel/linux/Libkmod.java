@@ -13,7 +13,6 @@ import com.sun.jna.ptr.PointerByReference;
  */
 interface Libkmod extends Library {
     int KMOD_FILTER_BLACKLIST = 0x1;
-    int KMOD_MODULE_BUILTIN = 0;
 
     static Libkmod load() {
         return Native.load("kmod", Libkmod.class, java.util.Map.of(Library.OPTION_STRING_ENCODING, "UTF-8"));
@@ -67,6 +66,4 @@ interface Libkmod extends Library {
     int kmod_module_get_softdeps(Module mod, PointerByReference pre, PointerByReference post);
 
     int kmod_module_apply_filter(Ctx ctx, int filter, Pointer input, PointerByReference output);
-
-    int kmod_module_get_initstate(Module mod);
 }

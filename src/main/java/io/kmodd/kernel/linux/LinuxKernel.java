@@ -102,7 +102,14 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
 
     @Override
     public boolean isBuiltin(ModuleName name) {
-        return sysModule.isBuiltin(name);
+        // modules.builtin, through libkmod: since Linux 6.15 a built-in module's /sys/module/NAME can exist
+        // (its drivers), and a loadable one's exists without initstate while it is set up or torn down, so
+        // no sysfs directory tells the two apart.
+        try {
+            return resolver.resolve(name.value()).stream().anyMatch(r -> r.builtin() && r.name().equals(name));
+        } catch (io.kmodd.kernel.ResolutionException e) {
+            return false;
+        }
     }
 
     @Override

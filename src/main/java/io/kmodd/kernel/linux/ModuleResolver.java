@@ -169,7 +169,9 @@ final class ModuleResolver implements AutoCloseable {
     private ResolvedModule describe(Libkmod.Module mod, boolean blacklisted) {
         String name = kmod.kmod_module_get_name(mod);
         String path = kmod.kmod_module_get_path(mod);
-        boolean builtin = path == null || kmod.kmod_module_get_initstate(mod) == Libkmod.KMOD_MODULE_BUILTIN;
+        // No file: a modules.builtin entry. Not kmod_module_get_initstate's BUILTIN, which older libkmod also
+        // answers for any /sys/module/NAME without initstate (a loadable module coming or going).
+        boolean builtin = path == null;
         LinkedHashSet<String> order = new LinkedHashSet<>();
         dependenciesInLoadOrder(mod, order, new HashSet<>());
         order.remove(name);

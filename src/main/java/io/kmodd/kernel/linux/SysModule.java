@@ -136,11 +136,6 @@ final class SysModule {
         }
     }
 
-    boolean isBuiltin(ModuleName name) {
-        Path dir = paths.sysModule(name.value());
-        return Files.isDirectory(dir) && !Files.exists(dir.resolve("initstate"));
-    }
-
     private static List<ModuleName> holders(Path dir) {
         List<ModuleName> holders = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("holders"))) {
