@@ -39,13 +39,33 @@ public final class TokenStore {
         this.entries = List.copyOf(entries);
     }
 
-    /** @throws IllegalStateException saying what is wrong with the file (never quoting a token) */
+    /**
+     * Loads a token file that its owner alone may read (mode 600 or stricter).
+     *
+     * @throws IllegalStateException saying what is wrong with the file (never quoting a token)
+     */
     public static TokenStore load(Path file) {
+        return load(file, true);
+    }
+
+    /**
+     * Loads the tokens systemd passed as a credential (LoadCredential=). Their mode bits are not this
+     * file's access: systemd 256+ makes a credential root's, 0440, and grants the service's (dynamic) user
+     * read access with an ACL, whose mask the group bits then show; the credentials directory is the unit's
+     * alone. So the mode is not checked here.
+     *
+     * @throws IllegalStateException saying what is wrong with the file (never quoting a token)
+     */
+    public static TokenStore loadCredential(Path file) {
+        return load(file, false);
+    }
+
+    private static TokenStore load(Path file, boolean checkMode) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             Set<PosixFilePermission> open = EnumSet.copyOf(TOO_OPEN);
             open.retainAll(perms);
-            if (!open.isEmpty()) {
+            if (checkMode && !open.isEmpty()) {
                 throw new IllegalStateException("token file " + file + " is accessible to group or others (" + open
                         + "); run: chmod 600 " + file);
             }

@@ -13,7 +13,8 @@ import org.jboss.logging.Logger;
 /**
  * Finds and loads the token file at start-up: the configured path, else the systemd credential
  * ($CREDENTIALS_DIRECTORY/tokens, from LoadCredential=), else /etc/kmodd/tokens. A file that group or
- * others can read stops the daemon from starting. A missing file does not: kmodd starts with no tokens
+ * others can read stops the daemon from starting; systemd's credential is exempt, as its ACL, not its mode
+ * bits, says who reads it (systemd 256+, Debian 13). A missing file does not: kmodd starts with no tokens
  * (every authenticated request answers 401) and readiness says why, so the fix is one file away.
  */
 @ApplicationScoped
@@ -39,7 +40,7 @@ public class Tokens {
         }
         TokenStore store;
         try {
-            store = TokenStore.load(file);
+            store = isCredential(file, System.getenv("CREDENTIALS_DIRECTORY")) ? TokenStore.loadCredential(file) : TokenStore.load(file);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(e.getMessage() + credentialHint(config.auth().tokensFile(), System.getenv("CREDENTIALS_DIRECTORY")), e);
         }
@@ -71,6 +72,12 @@ public class Tokens {
                 + " package makes it; sudo dpkg-reconfigure kmodd makes it again) and that kmodd.service keeps"
                 + " LoadCredential=tokens:/etc/kmodd/tokens; inside a container runtime (a /.dockerenv file), systemd may"
                 + " pass no credentials at all";
+    }
+
+    /** Whether the file is the one systemd passed in the unit's credentials directory. */
+    static boolean isCredential(Path file, String credentialsDirectory) {
+        return credentialsDirectory != null && file.toAbsolutePath().normalize()
+                .equals(Path.of(credentialsDirectory, "tokens").toAbsolutePath().normalize());
     }
 
     static Path locate(Optional<String> configured) {

@@ -99,8 +99,14 @@ public class CoreWiring {
         return new ModulePolicy(config.policy().allow(), config.policy().deny().orElse(List.of()));
     }
 
+    /**
+     * Made at start-up, not at the first persistence request: until the drop-ins' targets exist, the
+     * package's /etc links dangle and every modprobe on the host (and libkmod 34 inside kmodd) prints
+     * "conf_files_filter_out: Cannot stat directory entry".
+     */
     @Produces
     @ApplicationScoped
+    @io.quarkus.runtime.Startup
     PersistenceStore persistence(KmoddConfig config) {
         PersistenceStore store = new PersistenceStore(Path.of(config.persistence().modulesLoadFile()),
                 Path.of(config.persistence().modprobeFile()));
