@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what building, running and testing kmodd needs on Debian 12, and nothing when it is all there.
 #   JDK 17 (build and run), libkmod (module resolution), kmod and e2fsprogs (used inside the test guest),
-#   QEMU, busybox-static and Debian 12's two kernels with their modules, 6.1 and 6.12 (whose modules are all
-#   .ko.xz), xz-utils and zstd (the real-kernel test guests),
+#   QEMU, busybox-static and Debian 12's own kernel with its modules (6.1), xz-utils and zstd (the real-kernel
+#   test guests), mmdebstrap (the Debian 13 guests' root filesystem, made from Debian's packages by
+#   src/test/guest/make-root.sh with a private sources list: this machine's apt sources are not changed),
 #   prometheus (promtool, to check the metrics), ansible-core (ansible-playbook runs the deploy/ansible example
 #   against a test guest), curl, python3 and strace (the benchmarks),
 #   Node.js and npm (Redocly's OpenAPI linter, fetched from the npm registry by the tests), lintian (the .deb),
@@ -13,7 +14,7 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in openjdk-17-jdk-headless libkmod2 kmod e2fsprogs qemu-system-x86 busybox-static linux-image-amd64 \
-         linux-image-6.12-amd64 xz-utils zstd prometheus ansible-core curl cpio python3 strace lintian openssl systemd \
+         mmdebstrap xz-utils zstd prometheus ansible-core curl cpio python3 strace lintian openssl systemd \
          iproute2 procps; do
     have "$p" || need="$need $p"
 done

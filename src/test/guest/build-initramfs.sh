@@ -3,12 +3,14 @@
 # modules (decompressed, since busybox's insmod loads only plain .ko; those the kernel has built in, or
 # folded into another module, as 6.12 did with fscache, are skipped), and an init that mounts this
 # machine's root read-only over 9p and chroots into it, or boots systemd on an overlay of it. No disk image.
-# Usage: build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz
+# Usage: build-initramfs.sh KERNEL_VERSION OUTPUT.cpio.gz [ROOT]
+#   ROOT: the root filesystem whose kernel modules to take (default /, this machine's)
 set -eu
 kver=$1
 out=$2
+root=${3:-/}
 here=$(cd "$(dirname "$0")" && pwd)
-mods=/lib/modules/$kver
+mods=$root/lib/modules/$kver
 [ -d "$mods" ] || { echo "no module tree $mods: apt-get install linux-image-amd64" >&2; exit 1; }
 bb=$(command -v busybox) || { echo "busybox missing: apt-get install busybox-static" >&2; exit 1; }
 PATH=$PATH:/usr/sbin:/sbin
@@ -23,9 +25,9 @@ order=" "
 add() {
     local f d
     case "$order" in *" $1 "*) return 0 ;; esac
-    f=$(modinfo -k "$kver" -n "$1" 2>/dev/null) || return 0
+    f=$(modinfo -b "$root" -k "$kver" -n "$1" 2>/dev/null) || return 0
     [ "$f" = "(builtin)" ] && return 0
-    for d in $(modinfo -k "$kver" -F depends "$1" | tr ',' ' '); do
+    for d in $(modinfo -b "$root" -k "$kver" -F depends "$1" | tr ',' ' '); do
         add "$d"
     done
     case "$f" in

@@ -49,18 +49,58 @@ public final class Guest implements AutoCloseable {
         this.agentPort = agentPort;
     }
 
+    /** The userland the guest boots, and so the JDK, libkmod and systemd kmodd meets. */
+    public enum Userland {
+        /** This machine's own root (Debian 12), with its installed kernels. */
+        DEBIAN12("", null),
+        /** A Debian 13 root made from Debian's packages by make-root.sh, with its own kernels. */
+        DEBIAN13("-debian13", "trixie");
+
+        final String suffix;
+        final String suite;
+
+        Userland(String suffix, String suite) {
+            this.suffix = suffix;
+            this.suite = suite;
+        }
+
+        /** The root filesystem's path on this machine, made (once per machine) when it is not there. */
+        Path root(Path project, Path log) throws Exception {
+            if (suite == null) {
+                return Path.of("/");
+            }
+            Process p = new ProcessBuilder("sh", project.resolve("src/test/guest/make-root.sh").toString(), suite)
+                    .redirectError(log.toFile()).start();
+            String path = new String(p.getInputStream().readAllBytes()).strip();
+            if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0 || path.isEmpty()) {
+                p.destroyForcibly();
+                throw new IllegalStateException("cannot make the " + suite + " root (make-root.sh): " + read(log));
+            }
+            return Path.of(path);
+        }
+    }
+
     /**
-     * Boots a guest on the installed Debian kernel of {@code series} (6.1, 6.12) and waits until kmodd
+     * Boots a guest on Debian 12's installed kernel of {@code series} (6.1, 6.12) and waits until kmodd
      * answers its liveness check.
      */
     public static Guest boot(String series, Boot boot) throws Exception {
+        return boot(series, boot, Userland.DEBIAN12);
+    }
+
+    /**
+     * Boots a guest of {@code userland} on its kernel of {@code series} (6.1, 6.12, 7 for the newest 7.x) and
+     * waits until kmodd answers its liveness check, or under systemd until the guest's agent answers.
+     */
+    public static Guest boot(String series, Boot boot, Userland userland) throws Exception {
         Path project = project();
-        Path out = project.resolve("target/guest-" + series + boot.suffix);
+        Path out = project.resolve("target/guest-" + series + boot.suffix + userland.suffix);
         Files.createDirectories(out);
+        Path root = userland.root(project, out.resolve("make-root.log"));
         int kport = freePort();
         int aport = freePort();
         Process p = new ProcessBuilder("sh", project.resolve("src/test/guest/run-guest.sh").toString(), boot.mode,
-                Integer.toString(kport), Integer.toString(aport), out.toString(), series)
+                Integer.toString(kport), Integer.toString(aport), out.toString(), series, root.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(out.resolve("qemu.log").toFile())
                 .start();

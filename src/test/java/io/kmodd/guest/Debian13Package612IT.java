@@ -1,0 +1,14 @@
+package io.kmodd.guest;
+
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The installed package under systemd on a Debian 13 host (its systemd 257, OpenJDK 21 as the default
+ * JDK, libkmod 34) and its own 6.12 kernel, every module .ko.xz.
+ */
+class Debian13Package612IT extends PackageLifecycleScenarios {
+    @BeforeAll
+    static void boot() throws Exception {
+        bootOn("6.12", Guest.Boot.SYSTEMD, Guest.Userland.DEBIAN13);
+    }
+}

@@ -1,0 +1,16 @@
+package io.kmodd.guest;
+
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The installed package under systemd on a Debian 13 host with the newest kernel of trixie-backports
+ * (7.x: the split linux-base/binary/modules packages, the image inside the module tree, modules.dep made
+ * by depmod on install). The package's life after its install is the userland's, proven on Debian 13's own
+ * kernel by {@link Debian13Package612IT}; here the kernel is what is new.
+ */
+class Debian13Package7IT extends InstalledPackageScenarios {
+    @BeforeAll
+    static void boot() throws Exception {
+        bootOn("7", Guest.Boot.SYSTEMD, Guest.Userland.DEBIAN13);
+    }
+}
