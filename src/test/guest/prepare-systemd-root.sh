@@ -24,6 +24,12 @@ for u in postgresql.service prometheus.service apparmor.service getty@tty1.servi
          systemd-firstboot.service systemd-repart.service remote-fs.target; do
     ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
+# The project is mounted at its own path before systemd starts. systemd 257 (Debian 13) mounts a tmpfs on
+# /tmp at boot, which would cover a project that lives under /tmp (a CI clone): then /tmp stays on the
+# root filesystem, as on Debian 12. Elsewhere the guest keeps Debian 13's tmpfs /tmp.
+case "$project" in
+    /tmp/*) ln -sf /dev/null "$root/etc/systemd/system/tmp.mount" ;;
+esac
 # Test plumbing, guest-only: the network QEMU gives, the command agent the suite drives, and a forward
 # from the guest's address to the unit's loopback listener.
 cat > "$root/etc/systemd/system/kmodd-guest-net.service" <<UNIT
