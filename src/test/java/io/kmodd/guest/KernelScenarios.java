@@ -213,10 +213,23 @@ abstract class KernelScenarios {
             }
         }
         pool.shutdown();
-        assertThat(jobIds).hasSize(1);
-        JsonPath job = awaitJob(jobIds.iterator().next(), Duration.ofMinutes(2));
-        assertThat(job.getString("state")).isEqualTo("succeeded");
-        assertThat(job.getInt("requests") + alreadyLoaded).isEqualTo(50);
+        // tcp_yeah's init is quick: a request admitted while the load ran may reach the lane just after that
+        // job ended, and gets a job of its own that finds the module live (no kernel call). So: one job
+        // loaded it, any other found it loaded, and every request was answered by one or the other.
+        assertThat(jobIds).isNotEmpty();
+        JsonPath job = null;
+        int requests = 0;
+        for (String id : jobIds) {
+            JsonPath j = awaitJob(id, Duration.ofMinutes(2));
+            assertThat(j.getString("state")).as(j.prettify()).isEqualTo("succeeded");
+            requests += j.getInt("requests");
+            if (!j.getBoolean("alreadyLoaded")) {
+                assertThat(job).as("a second job that loaded tcp_yeah: " + j.prettify()).isNull();
+                job = j;
+            }
+        }
+        assertThat(job).as("the job that loaded tcp_yeah, among " + jobIds).isNotNull();
+        assertThat(requests + alreadyLoaded).isEqualTo(50);
         assertThat(procModules()).contains("tcp_yeah", "tcp_vegas");
         assertThat(guest.run("ls /sys/module/tcp_vegas/holders")).contains("tcp_yeah");
         // One finit_module per module that appeared (tcp_yeah, tcp_vegas and tcp_vegas's softdeps, if any), for fifty requests.

@@ -45,7 +45,7 @@ class DebianPackageIT {
         assertThat(c.out()).doesNotContain("app-cds.jsa");
         assertThat(c.out()).doesNotContain("./etc/kmodd/tokens");
         Result info = run(List.of("dpkg-deb", "-I", deb().toString()));
-        assertThat(info.out()).contains("Package: kmodd", "Architecture: amd64", "libkmod2", "openjdk-17-jre-headless",
+        assertThat(info.out()).contains("Package: kmodd", "Architecture: amd64", "libkmod2", "default-jre-headless (>= 2:1.17) | java-runtime-headless (>= 17)",
                 "postinst", "prerm", "postrm", "conffiles");
         Result unit = run(List.of("sh", "-c", "dpkg-deb --fsys-tarfile " + deb() + " | tar -xO ./lib/systemd/system/kmodd.service"));
         assertThat(unit.out()).isEqualTo(Files.readString(PROJECT.resolve("systemd/kmodd.service")));
