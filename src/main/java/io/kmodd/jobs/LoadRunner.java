@@ -241,8 +241,7 @@ final class LoadRunner {
 
     /** A refusal that lockdown or signature enforcement may explain says so. */
     private String withRestrictions(KernelException e) {
-        if (java.util.EnumSet.of(Errno.EPERM, Errno.EACCES, Errno.EKEYREJECTED, Errno.ENODATA, Errno.ENOPKG, Errno.EBADMSG,
-                Errno.ENOKEY, Errno.EKEYEXPIRED, Errno.EKEYREVOKED).contains(e.errno())) {
+        if (e.errno().mayBeRestriction()) {
             String r = kernel.support().restrictions();
             return r.isEmpty() ? e.getMessage() : e.getMessage() + " (" + r + ")";
         }

@@ -117,9 +117,7 @@ public final class ModuleOperations implements AutoCloseable {
         }
         refuseAgainstQueuedLoad(requested, params);
         admission.requireWritable();
-        if (kernel.isBuiltin(requested)) {
-            return builtin(requested, params);
-        }
+        // A built-in module is never live in /proc/modules: its resolution below answers it, one libkmod lookup.
         if (!lanes.busy(requested) && kernel.isLive(requested)) {
             if (params.isEmpty()) {
                 return new AlreadyThere(requested, false);

@@ -59,6 +59,17 @@ public enum Errno {
         return of(-ret);
     }
 
+    /**
+     * A load refusal that the kernel's restrictions may explain (module loading disabled, lockdown,
+     * signature enforcement), so its message names them.
+     */
+    public boolean mayBeRestriction() {
+        return switch (this) {
+            case EPERM, EACCES, EKEYREJECTED, ENODATA, ENOPKG, EBADMSG, ENOKEY, EKEYEXPIRED, EKEYREVOKED -> true;
+            default -> false;
+        };
+    }
+
     public int number() {
         return number;
     }
