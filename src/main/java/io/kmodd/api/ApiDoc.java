@@ -11,6 +11,7 @@ final class ApiDoc {
     static final String UNAUTHORIZED = "No token, or an unknown one.";
     static final String FORBIDDEN = "The token's role is too weak, the module policy denies it, or kmodd lacks"
             + " CAP_SYS_MODULE.";
+    static final String STORAGE_FULL = "The drop-ins' filesystem is full: nothing was written, the drop-ins are as they were.";
     static final String UNAVAILABLE = "The kernel cannot change modules here (no module support, modules_disabled=1),"
             + " or libkmod cannot read the module tree.";
     static final String PROBLEM_EXAMPLE = "{\"type\":\"urn:kmodd:problem:invalid-module-name\",\"title\":\"Invalid module"

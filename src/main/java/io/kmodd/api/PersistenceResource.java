@@ -64,6 +64,7 @@ public class PersistenceResource {
     @APIResponse(responseCode = "400", ref = "BadInput")
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
+    @APIResponse(responseCode = "507", description = ApiDoc.STORAGE_FULL, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public PersistedModule put(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName,
             @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = PersistRequest.class),
@@ -94,6 +95,7 @@ public class PersistenceResource {
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
     @APIResponse(responseCode = "404", description = "The drop-ins do not mention it", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "507", description = ApiDoc.STORAGE_FULL, content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     public Response forget(@PathParam("name") @Parameter(description = "Module name", example = "loop") String rawName) {
         ModuleName name = ModuleName.of(rawName);
         policy.denial(name, "persisting").ifPresent(why -> {

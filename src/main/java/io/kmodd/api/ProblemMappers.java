@@ -96,9 +96,16 @@ public class ProblemMappers {
                 "the request body could not be read: " + e.getMessage()));
     }
 
+    /**
+     * A drop-in that could not be written: 507 when its filesystem is full (the files are as they were: every
+     * write goes through a temporary file and a rename), 500 otherwise.
+     */
     @ServerExceptionMapper
     public Response storage(java.io.UncheckedIOException e) {
-        return respond(Problem.of("storage-error", "A file kmodd keeps could not be read or written", 500, e.getMessage()));
+        boolean full = String.valueOf(e.getMessage()).contains("No space left on device")
+                || String.valueOf(e.getMessage()).contains("Disk quota exceeded");
+        return respond(Problem.of("storage-error", "A file kmodd keeps could not be read or written", full ? 507 : 500,
+                e.getMessage() + (full ? "; the drop-ins are unchanged" : "")));
     }
 
     @ServerExceptionMapper

@@ -11,6 +11,7 @@ import io.kmodd.jobs.Reason;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.Writer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +48,10 @@ public final class JobJournal {
     private static final Logger LOG = Logger.getLogger(JobJournal.class);
     /** Longer lines are not kmodd's: a job record stays far below this. */
     static final int MAX_LINE = 1 << 20;
-    static final int RETRY_SECONDS = 10;
+    /** How often a journal that cannot be written is tried again. */
+    public static final int RETRY_SECONDS = 10;
+    /** The room a reopened journal needs on its filesystem: a record is far smaller, a compaction may not be. */
+    static final long MIN_FREE = 256 << 10;
 
     /** What start-up read back: the jobs kept, and the newest creation time of those dropped. */
     public record Recovery(List<JobSnapshot> jobs, Instant droppedUpTo, int skippedLines) {
@@ -59,7 +63,8 @@ public final class JobJournal {
     private final long maxBytes;
     private Supplier<List<JobSnapshot>> retained = List::of;
     private Supplier<Instant> horizon = () -> Instant.EPOCH;
-    private BufferedWriter out;
+    private final Appender appender;
+    private Writer out;
     private long size;
     private long compactedSize;
     private Instant lastFailure = Instant.EPOCH;
@@ -72,6 +77,17 @@ public final class JobJournal {
 
     /** @param maxBytes the size past which the journal is compacted while running */
     public JobJournal(Path file, ObjectMapper json, Clock clock, long maxBytes) {
+        this(file, json, clock, maxBytes,
+                f -> Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+    }
+
+    /** How the journal is opened for appends; tests put a disk that fills up here. */
+    interface Appender {
+        Writer open(Path file) throws IOException;
+    }
+
+    JobJournal(Path file, ObjectMapper json, Clock clock, long maxBytes, Appender appender) {
+        this.appender = appender;
         this.file = file;
         this.json = json.copy().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         this.clock = clock;
@@ -205,26 +221,34 @@ public final class JobJournal {
         closeQuietly();
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            if (droppedUpTo.isAfter(Instant.EPOCH)) {
-                w.write(json.writeValueAsString(new Horizon(droppedUpTo)));
-                w.newLine();
+        try {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                if (droppedUpTo.isAfter(Instant.EPOCH)) {
+                    w.write(json.writeValueAsString(new Horizon(droppedUpTo)));
+                    w.newLine();
+                }
+                for (JobSnapshot s : jobs) {
+                    w.write(json.writeValueAsString(s));
+                    w.newLine();
+                }
             }
-            for (JobSnapshot s : jobs) {
-                w.write(json.writeValueAsString(s));
-                w.newLine();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
             }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            // A full disk: the journal stays as it was, and no half-written copy is left beside it.
+            if (Files.isRegularFile(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(tmp);
+            }
+            throw e;
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         open();
         compactedSize = size;
     }
 
     private void open() throws IOException {
-        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        out = appender.open(file);
         size = Files.size(file);
         problem = null;
     }
@@ -236,8 +260,7 @@ public final class JobJournal {
         }
         try {
             String line = json.writeValueAsString(s.withHistoryOf(JobRegistry.KEPT_EVENTS));
-            out.write(line);
-            out.newLine();
+            out.write(line + "\n");
             out.flush();
             size += line.length() + 1L;
             if (size > maxBytes && size > 2 * compactedSize) {
@@ -249,17 +272,71 @@ public final class JobJournal {
         }
     }
 
+    /**
+     * Tries again to open a journal that could not be written, once {@value #RETRY_SECONDS} s have passed
+     * since it failed; kmodd calls it on a timer, so that readiness comes back by itself on a host where no
+     * job is being recorded. Does nothing while the journal works.
+     */
+    public synchronized void heal() {
+        if (file != null && out == null) {
+            reopen();
+        }
+    }
+
     private boolean reopen() {
         if (Duration.between(lastFailure, clock.instant()).toSeconds() < RETRY_SECONDS) {
             return false;
         }
         try {
+            long free = Files.getFileStore(file.toAbsolutePath().getParent()).getUsableSpace();
+            if (free < MIN_FREE) {
+                fail("cannot be written (No space left on device: " + free + " bytes free on its filesystem);"
+                        + " jobs will not survive a restart until it can");
+                return false;
+            }
+            dropTornTail();
             open();
             LOG.infof("job journal %s: writable again", file);
             return true;
         } catch (IOException e) {
             fail("cannot be written (" + e.getMessage() + "); jobs will not survive a restart until it can");
             return false;
+        }
+    }
+
+    /**
+     * Cuts the file back to its last complete line. A write that failed half way (ENOSPC, EIO) leaves the
+     * start of a record without its newline; appending the next record to it would lose both when the
+     * journal is read back.
+     */
+    private void dropTornTail() throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long end = ch.size();
+            long keep = end;
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
+            search:
+            while (keep > 0) {
+                long from = Math.max(0, keep - buf.capacity());
+                buf.clear().limit((int) (keep - from));
+                while (buf.hasRemaining() && ch.read(buf, from + buf.position()) >= 0) {
+                    // Read the whole chunk.
+                }
+                for (int i = buf.position() - 1; i >= 0; i--) {
+                    if (buf.get(i) == '\n') {
+                        keep = from + i + 1;
+                        break search;
+                    }
+                }
+                keep = from;
+            }
+            if (keep < end) {
+                ch.truncate(keep);
+                ch.force(true);
+                LOG.warnf("job journal %s: dropped the %d bytes of a record whose write had failed", file, end - keep);
+            }
         }
     }
 

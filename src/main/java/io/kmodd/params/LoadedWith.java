@@ -78,13 +78,19 @@ public final class LoadedWith {
         if (file == null) {
             return;
         }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.createDirectories(file.toAbsolutePath().getParent());
             json.writeValue(tmp.toFile(), entries);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException | RuntimeException e) {
             // The kernel state is what matters; a lost record only makes a later check say "cannot confirm".
+            // The record on disk stays the last whole one; a half-written copy (a full disk) is not left beside it.
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // Nothing more can be done about a file that cannot be removed either.
+            }
             LOG.warnf("cannot write %s (%s); this start still knows the parameters, a restart will not", file, e.getMessage());
         }
     }

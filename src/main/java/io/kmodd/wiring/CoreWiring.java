@@ -47,8 +47,24 @@ public class CoreWiring {
         if ("none".equals(config.jobs().journal())) {
             return JobJournal.off(json);
         }
-        return new JobJournal(Path.of(config.jobs().journal()), json, Clock.systemUTC(),
+        JobJournal journal = new JobJournal(Path.of(config.jobs().journal()), json, Clock.systemUTC(),
                 config.jobs().journalMaxSize().asLongValue());
+        retryWhileBroken(journal, Ticker.SYSTEM);
+        return journal;
+    }
+
+    /**
+     * A journal that cannot be written (a full disk) is tried again on the lanes' timer, not only at the
+     * next job's record: on an idle host readiness must come back by itself once there is room again.
+     */
+    private static void retryWhileBroken(JobJournal journal, Ticker ticker) {
+        ticker.schedule(() -> {
+            try {
+                journal.heal();
+            } finally {
+                retryWhileBroken(journal, ticker);
+            }
+        }, java.util.concurrent.TimeUnit.SECONDS.toNanos(JobJournal.RETRY_SECONDS));
     }
 
     @Produces

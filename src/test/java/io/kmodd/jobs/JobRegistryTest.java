@@ -77,35 +77,18 @@ class JobRegistryTest {
 
     @Test
     void finishedJobsPastTheirAgeAreDroppedAndTheirIdsAnswerGone() {
-        java.util.concurrent.atomic.AtomicReference<Instant> now =
-                new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-11-01T00:00:00Z"));
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        io.kmodd.testing.SteppedClock clock = new io.kmodd.testing.SteppedClock(Instant.parse("2026-11-01T00:00:00Z"));
         JobRegistry r = new JobRegistry(100, java.time.Duration.ofDays(7), clock, s -> {
         });
         Job old = new Job(ModuleName.of("loop"), new JobSpec.Unload(UnloadOptions.NONE), null, clock);
         r.register(old);
         old.end(new Outcome.Succeeded("removed", false));
         assertThat(r.lookup(old.id())).isInstanceOf(JobRegistry.Found.class);
-        now.set(now.get().plus(java.time.Duration.ofDays(8)));
+        clock.advance(java.time.Duration.ofDays(8));
         assertThat(r.lookup(old.id())).isInstanceOf(JobRegistry.Gone.class);
         assertThat(r.finishedKept()).isZero();
         // A well-formed id newer than anything dropped is simply unknown; an old random (v4) id too.
-        assertThat(r.lookup(JobIds.next(now.get()))).isInstanceOf(JobRegistry.Unknown.class);
+        assertThat(r.lookup(JobIds.next(clock.instant()))).isInstanceOf(JobRegistry.Unknown.class);
         assertThat(r.lookup(java.util.UUID.randomUUID().toString())).isInstanceOf(JobRegistry.Unknown.class);
     }
 

@@ -98,4 +98,89 @@ class JobJournalTest {
         assertThat(off.problem()).hasValueSatisfying(p -> assertThat(p).contains("cannot be written"));
         off.record(job("x", "queued"));
     }
+
+    /** A disk with room for {@code room} more bytes: a write past it stores what fits, then fails as ENOSPC does. */
+    private static final class FillingDisk implements JobJournal.Appender {
+        long room = Long.MAX_VALUE;
+
+        @Override
+        public java.io.Writer open(Path file) throws java.io.IOException {
+            java.io.OutputStream os = Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+            return new java.io.Writer() {
+                @Override
+                public void write(char[] c, int off, int len) throws java.io.IOException {
+                    byte[] b = new String(c, off, len).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    int fits = (int) Math.min(b.length, room);
+                    os.write(b, 0, fits);
+                    room -= fits;
+                    if (fits < b.length) {
+                        throw new java.io.IOException("No space left on device");
+                    }
+                }
+
+                @Override
+                public void flush() throws java.io.IOException {
+                    os.flush();
+                }
+
+                @Override
+                public void close() throws java.io.IOException {
+                    os.close();
+                }
+            };
+        }
+    }
+
+    /**
+     * A full disk tears a record; once there is room again the journal is writable again by itself (the
+     * timer's {@code heal}, no job needed), and the next record starts on a line of its own, so the torn
+     * one costs only itself.
+     */
+    @Test
+    void aFullDiskTearsOneRecordAndTheJournalHealsByItselfWhenThereIsRoom(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("jobs.jsonl");
+        FillingDisk disk = new FillingDisk();
+        io.kmodd.testing.SteppedClock clock = new io.kmodd.testing.SteppedClock(Instant.parse("2026-12-03T10:00:00Z"));
+        JobJournal j = new JobJournal(file, json, clock, 16L << 20, disk);
+        j.recover(100);
+        j.record(job("a", "succeeded"));
+        disk.room = 40;
+        j.record(job("b", "succeeded"));
+        assertThat(j.problem()).hasValueSatisfying(p -> assertThat(p).contains("No space left on device"));
+        assertThat(Files.readString(file)).doesNotEndWith("\n");
+
+        // Not before the retry interval, even with room again.
+        disk.room = Long.MAX_VALUE;
+        clock.advance(java.time.Duration.ofSeconds(JobJournal.RETRY_SECONDS - 1));
+        j.heal();
+        assertThat(j.problem()).isPresent();
+        clock.advance(java.time.Duration.ofSeconds(2));
+        j.heal();
+        assertThat(j.problem()).isEmpty();
+        assertThat(Files.readString(file)).endsWith("\n");
+
+        j.record(job("c", "succeeded"));
+        JobJournal.Recovery back = new JobJournal(file, json, Clock.systemUTC()).recover(100);
+        assertThat(back.jobs()).extracting(JobSnapshot::id).containsExactly("a", "c");
+        assertThat(back.skippedLines()).isZero();
+    }
+
+    /** A compaction that cannot finish leaves the journal as it was and no temporary file beside it. */
+    @Test
+    void aRewriteThatFailsLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("jobs.jsonl");
+        JobJournal j = new JobJournal(file, json, Clock.systemUTC());
+        j.recover(10);
+        j.record(job("a", "succeeded"));
+        String before = Files.readString(file);
+        // The temporary file's name taken by a directory: its write fails as a full disk's would.
+        Path tmp = Files.createDirectory(dir.resolve("jobs.jsonl.tmp"));
+        JobJournal again = new JobJournal(file, json, Clock.systemUTC());
+        assertThat(again.recover(10).jobs()).extracting(JobSnapshot::id).containsExactly("a");
+        assertThat(again.problem()).isPresent();
+        assertThat(Files.readString(file)).isEqualTo(before);
+        Files.delete(tmp);
+        assertThat(Files.list(dir)).containsExactly(file);
+    }
 }
