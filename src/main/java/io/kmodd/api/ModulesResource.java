@@ -6,6 +6,7 @@ import io.kmodd.text.DurationText;
 import io.kmodd.jobs.Job;
 import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.ModuleOperations;
+import io.kmodd.jobs.ReloadRequest;
 import io.kmodd.jobs.Refusal;
 import io.kmodd.jobs.RefusedException;
 import io.kmodd.security.AuditLog;
@@ -362,7 +363,7 @@ public class ModulesResource {
         LoadRequest request = body == null || body.isBlank() ? null : parse(body);
         ModuleParameters params = ModuleParameters.of(request == null ? null : request.params());
         UnloadOptions removal = unloadOptions(timeout, "false", "false", caller);
-        return operations.reload(name, params, removal, overrideBlacklist, flag("withHolders", withHolders)).job();
+        return operations.reload(name, new ReloadRequest(params, removal, overrideBlacklist, flag("withHolders", withHolders))).job();
     }
 
     private Job startUnload(String rawName, String timeout, String force, String removeDependencies,

@@ -48,7 +48,7 @@ final class HolderTakeDown {
             down = down.thenCompose(v -> takeDown(run, h, takeDowns, deadline));
         }
         return down.thenCompose(v -> reload.get())
-                .handle((o, t) -> o != null ? o : JobRunner.outcomeOf(run.job(), t))
+                .handle(JobStarter.outcomeOrFailure(run.job()))
                 .thenCompose(o -> bringBack(run, chain, takeDowns, had).thenApply(notes -> told(o, chain, notes)));
     }
 
@@ -59,7 +59,7 @@ final class HolderTakeDown {
                 Map.of("module", holder.value(), "job", d.id()));
         return run.awaitEnd(d, deadline, settings.pollInterval(), "waiting for " + holder + " to be removed").thenAccept(s -> {
             if (s.isEmpty() || !s.get().succeeded()) {
-                String why = s.map(x -> x.error() == null ? x.state() : x.error().detail()).orElse("it did not end in time");
+                String why = s.map(JobSnapshot::why).orElse("it did not end in time");
                 throw new JobEnded(new Outcome.Failed(Reason.IN_USE_BY_HOLDERS, holder + " could not be taken down ("
                         + why + "); " + run.module() + " was not reloaded"));
             }
@@ -103,12 +103,16 @@ final class HolderTakeDown {
                 }
                 j.ifPresent(job -> run.event(EventType.DEPENDENCY, "bringing back " + h + " (job " + job.id() + ")",
                         Map.of("module", h.value(), "job", job.id())));
-                return j.map(job -> job.completion().thenAccept(ended -> {
-                    JobSnapshot s = ended.snapshot();
-                    if (!s.succeeded()) {
-                        notes.notBack().put(h, s.error() == null ? s.state() : s.error().detail());
-                    }
-                })).orElse(CompletableFuture.completedFuture(null));
+                // The reload cannot be cancelled any more (its module is back): the wait is bounded as a load step is.
+                return j.map(job -> run.awaitEnd(job, run.deadlineAfter(settings.loadTimeout()), settings.pollInterval(),
+                        "waiting for " + h + " to be loaded again").thenAccept(ended -> {
+                            if (ended.isEmpty()) {
+                                notes.notBack().put(h, "its load (job " + job.id() + ") had not ended after "
+                                        + settings.loadTimeout().toSeconds() + " s; it goes on by itself");
+                            } else if (!ended.get().succeeded()) {
+                                notes.notBack().put(h, ended.get().why());
+                            }
+                        })).orElse(CompletableFuture.completedFuture(null));
             }, run.workers());
         }
         return back.thenApply(v -> notes);

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
 
 /**
  * One load or unload of one module: its spec, state, how many requests it serves, its event history and
- * its outcome. The lane's {@link JobRunner} drives it and ends it; HTTP threads read snapshots, join,
+ * its outcome. The lane's {@link JobStarter} drives it and ends it; HTTP threads read snapshots, join,
  * cancel and subscribe. All mutable state is guarded by the job's monitor; a cancel also runs the waker
  * of the job's current wait, so that a waiting job ends at once. The history stays bounded however long a job waits:
  * progress ticks replace each other; past {@value #COALESCE_AFTER} events a refcnt or attempt event

@@ -166,7 +166,11 @@ final class JobRun {
      * A cancel ends this job's wait only: the other job goes on by itself.
      */
     CompletableFuture<Optional<JobSnapshot>> awaitEnd(Job other, long deadline, Duration poll, String waiting) {
-        String onCancel = "cancelled while waiting for " + other.module() + "; that job goes on by itself";
+        return awaitEnd(other, deadline, poll, waiting, "cancelled while waiting for " + other.module() + "; that job goes on by itself");
+    }
+
+    /** As {@link #awaitEnd(Job, long, Duration, String)}, with what a cancel then says. */
+    CompletableFuture<Optional<JobSnapshot>> awaitEnd(Job other, long deadline, Duration poll, String waiting, String onCancel) {
         enter(JobState.WAITING, waiting, () -> onCancel);
         return until(() -> Optional.of(other).filter(o -> o.completion().isDone()), deadline, poll, () -> onCancel)
                 .thenApply(ended -> ended.map(Job::snapshot));

@@ -44,6 +44,11 @@ public record JobSnapshot(String id, String module, String operation, String sta
         return JobState.SUCCEEDED.wireName().equals(state);
     }
 
+    /** What a job that did not succeed ended with: its error's detail, or its state when it has no error. */
+    public String why() {
+        return error == null ? state : error.detail();
+    }
+
     public boolean finished() {
         return JobState.parse(state).map(JobState::finished).orElse(false);
     }

@@ -14,30 +14,30 @@ import java.util.function.Supplier;
  * load" meaning what it says. Thread-safe; the monitor guards the queue, the tail and the count.
  */
 final class Lane {
-    private record Pending(Job job, JobRunner.Work work) {
+    private record Pending(Job job, JobStarter.Work work) {
     }
 
     private final ModuleName module;
     private final int capacity;
-    private final JobRunner runner;
-    private final Admittance admittance;
+    private final JobStarter runner;
+    private final Quota quota;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean running;
     private Job tail;
     private int unfinished;
 
     /** Takes a place among all lanes' unfinished jobs, or refuses; gives it back when the job ends. */
-    interface Admittance {
+    interface Quota {
         void admit(ModuleName module);
 
         void release();
     }
 
-    Lane(ModuleName module, int capacity, JobRunner runner, Admittance admittance) {
+    Lane(ModuleName module, int capacity, JobStarter runner, Quota quota) {
         this.module = module;
         this.capacity = capacity;
         this.runner = runner;
-        this.admittance = admittance;
+        this.quota = quota;
     }
 
     record Submission(Job job, boolean joined) {
@@ -50,7 +50,7 @@ final class Lane {
      * @throws RefusedException when this lane already holds {@code capacity} unfinished jobs, or all lanes
      *     together hold as many as kmodd takes
      */
-    synchronized Submission submit(JobSpec.MergeKey key, Supplier<Job> newJob, JobRunner.Work work) {
+    synchronized Submission submit(JobSpec.MergeKey key, Supplier<Job> newJob, JobStarter.Work work) {
         Optional<Submission> joined = tryJoin(key);
         if (joined.isPresent()) {
             return joined.get();
@@ -59,12 +59,12 @@ final class Lane {
             throw new RefusedException(Refusal.QUEUE_FULL, "the queue of " + module + " already holds " + unfinished
                     + " unfinished jobs (the limit); retry when some have finished");
         }
-        admittance.admit(module);
+        quota.admit(module);
         Job job;
         try {
             job = newJob.get();
         } catch (RuntimeException | Error e) {
-            admittance.release();
+            quota.release();
             throw e;
         }
         tail = job;
@@ -110,7 +110,7 @@ final class Lane {
             // A job cancelled while queued leaves the queue now, not when its turn would have come.
             neverStarted = queue.removeIf(p -> p.job() == job);
         }
-        admittance.release();
+        quota.release();
         if (neverStarted) {
             runner.notStarted(job);
         }

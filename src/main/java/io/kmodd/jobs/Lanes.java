@@ -11,15 +11,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounded by the module tree whatever names clients send; {@link #existing} only looks. A lane is a few
  * small objects and owns no thread. Thread-safe.
  */
-final class Lanes implements Lane.Admittance {
+final class Lanes implements Lane.Quota {
     private final ConcurrentHashMap<ModuleName, Lane> lanes = new ConcurrentHashMap<>();
     private final AtomicInteger unfinished = new AtomicInteger();
     private final int capacity;
     private final int maxUnfinished;
-    private final JobRunner runner;
+    private final JobStarter runner;
     private volatile String stopping;
 
-    Lanes(int capacity, int maxUnfinished, JobRunner runner) {
+    Lanes(int capacity, int maxUnfinished, JobStarter runner) {
         this.capacity = capacity;
         this.maxUnfinished = maxUnfinished;
         this.runner = runner;

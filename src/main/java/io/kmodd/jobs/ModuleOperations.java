@@ -1,14 +1,12 @@
 package io.kmodd.jobs;
 
 import io.kmodd.kernel.Kernel;
-import io.kmodd.kernel.LoadedModule;
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.kernel.ModuleParameters;
-import io.kmodd.kernel.ModuleUsage;
 import io.kmodd.kernel.ResolvedModule;
 import io.kmodd.params.LiveParameters;
-import io.kmodd.params.LoadedWith;
 import io.kmodd.params.ParameterConflict;
+import io.kmodd.params.LoadedWith;
 import io.kmodd.policy.ModulePolicy;
 import io.kmodd.usage.UsageExplainer;
 import java.time.Clock;
@@ -16,36 +14,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 
 /**
- * The entry point for every write: loads, unloads and cancels. It refuses what can be refused at once
- * ({@link Admission}: policy, the kernel's state, unknown modules; and holders), answers already-loaded
- * modules without a kernel call, and otherwise hands the work to the module's lane, where parallel
- * requests merge and the runners do the work. It owns the lanes' shared workers: at most
- * {@link Settings#workerThreads()} threads ({@code kmodd-work-N}, gone when idle) run every lane's steps
- * and kernel calls, and one timer thread wakes every waiting job, so threads do not grow with modules or
- * waiting jobs. Thread-safe.
+ * The entry point for every write: loads, unloads, reloads and cancels. {@link Admission} refuses what can
+ * be refused at once and answers already-loaded modules without a kernel call; the rest goes to the
+ * module's lane, where parallel requests merge and the runners do the work on the {@link WorkerPool}.
+ * Thread-safe.
  */
 public final class ModuleOperations implements AutoCloseable {
-    private final Kernel kernel;
     private final JobRegistry registry;
     private final Lanes lanes;
     private final Clock clock;
-    private final Ticker ticker;
-    private final ThreadPoolExecutor workers;
+    private final WorkerPool workers;
     private final JobObserver observer;
     private final Admission admission;
-    private final LoadRunner loader;
-    private final PatientRemoval remover;
+    private final LoadSteps loader;
+    private final RemovalSteps remover;
     private final RemovalPlanner planner;
-    private final ReloadRunner reloader;
-    private final LiveParameters live;
+    private final ReloadSteps reloader;
 
     public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock) {
         this(kernel, registry, settings, observer, clock, Ticker.SYSTEM, ModulePolicy.ALLOW_ALL);
@@ -59,32 +48,18 @@ public final class ModuleOperations implements AutoCloseable {
     /** @param live the live modules' parameters, with kmodd's record of what it loaded them with */
     public ModuleOperations(Kernel kernel, JobRegistry registry, Settings settings, JobObserver observer, Clock clock,
             Ticker ticker, ModulePolicy policy, LiveParameters live) {
-        this.kernel = kernel;
-        this.live = live;
         this.registry = registry;
         this.clock = clock;
-        this.ticker = ticker;
         this.observer = observer;
-        this.workers = workers(settings.workerThreads());
-        this.lanes = new Lanes(settings.laneCapacity(), settings.maxUnfinished(), new JobRunner(ticker, workers, observer));
-        this.admission = new Admission(kernel, policy);
+        this.workers = new WorkerPool(settings.workerThreads());
+        this.lanes = new Lanes(settings.laneCapacity(), settings.maxUnfinished(), new JobStarter(ticker, workers, observer));
+        this.admission = new Admission(kernel, policy, live);
         Dependencies dependencies = new DependencySteps();
-        this.loader = new LoadRunner(kernel, dependencies, settings, observer, live);
+        this.loader = new LoadSteps(kernel, dependencies, settings, observer, live);
         UsageExplainer explainer = new UsageExplainer(kernel, io.kmodd.kernel.ScanBound.HOST);
-        this.remover = new PatientRemoval(kernel, explainer, dependencies, settings, observer, live);
+        this.remover = new RemovalSteps(kernel, explainer, dependencies, settings, observer, live);
         this.planner = new RemovalPlanner(kernel, explainer, admission);
-        this.reloader = new ReloadRunner(kernel, remover, loader, live, dependencies, settings);
-    }
-
-    private static ThreadPoolExecutor workers(int n) {
-        AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "kmodd-work-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        this.reloader = new ReloadSteps(kernel, remover, loader, live, dependencies, settings);
     }
 
     /** The answer to a load request: the module was there already (no job, no kernel call), or a job. */
@@ -93,7 +68,7 @@ public final class ModuleOperations implements AutoCloseable {
     }
 
     /** @param builtin built into the kernel rather than loaded */
-    public record AlreadyThere(ModuleName module, boolean builtin) implements LoadAnswer {
+    public record AlreadyThere(ModuleName module, boolean builtin) implements LoadAnswer, Admission.LoadVerdict {
     }
 
     /** @param joined the request joined an unfinished job with the same parameters */
@@ -108,7 +83,7 @@ public final class ModuleOperations implements AutoCloseable {
     public LoadAnswer load(ModuleName requested, ModuleParameters params, boolean ignoreBlacklist) {
         admission.allowed(requested, "loading");
         // A load already queued or running with the same parameters is joined first: it passed every check
-        // below when it was made, and a merged request then costs no kernel read and no module resolution.
+        // when it was made, and a merged request then costs no kernel read and no module resolution.
         Optional<Lane.Submission> joined = lanes.existing(requested)
                 .flatMap(lane -> lane.tryJoin(JobSpec.MergeKey.load(params)));
         if (joined.isPresent()) {
@@ -116,30 +91,11 @@ public final class ModuleOperations implements AutoCloseable {
             return new Queued(requested, joined.get().job(), true);
         }
         refuseAgainstQueuedLoad(requested, params);
-        admission.requireWritable();
-        // A built-in module is never live in /proc/modules: its resolution below answers it, one libkmod lookup.
-        if (!lanes.busy(requested) && kernel.isLive(requested)) {
-            if (params.isEmpty()) {
-                return new AlreadyThere(requested, false);
-            }
-            Optional<ParameterConflict> c = live.check(requested, params.asMap());
-            if (c.isPresent() && !c.get().none()) {
-                throw new ParameterConflictException(requested.value(), c.get());
-            }
-            if (c.isPresent()) {
-                return new AlreadyThere(requested, false);
-            }
-            // Gone since it was seen live: a load it is.
+        Admission.LoadVerdict verdict = admission.load(requested, params, ignoreBlacklist, lanes.busy(requested));
+        if (verdict instanceof AlreadyThere there) {
+            return there;
         }
-        ResolvedModule target = admission.resolve(requested);
-        if (target.builtin()) {
-            return builtin(target.name(), params);
-        }
-        admission.allowed(target.name(), "loading");
-        if (target.blacklisted() && !ignoreBlacklist) {
-            throw new RefusedException(Refusal.BLACKLISTED, target.name()
-                    + " is blacklisted in modprobe.d; remove the blacklist entry, or load it as admin with ignoreBlacklist=true");
-        }
+        ResolvedModule target = ((Admission.ToLoad) verdict).target();
         Lane.Submission s = submitLoad(target, params, null);
         return new Queued(target.name(), s.job(), s.joined());
     }
@@ -163,15 +119,6 @@ public final class ModuleOperations implements AutoCloseable {
         });
     }
 
-    /** A built-in module is always there; its parameters come from the kernel command line, never a load. */
-    private static AlreadyThere builtin(ModuleName module, ModuleParameters params) {
-        if (!params.isEmpty()) {
-            throw new RefusedException(Refusal.PARAMETER_CONFLICT, module + " is built into the kernel; its parameters"
-                    + " are set on the kernel command line (" + module + ".NAME=VALUE) and a load cannot change them");
-        }
-        return new AlreadyThere(module, true);
-    }
-
     private Lane.Submission submitLoad(ResolvedModule target, ModuleParameters params, String parentId) {
         JobSpec.Load spec = new JobSpec.Load(target, params);
         return submit(target.name(), spec, parentId, run -> loader.run(run, spec));
@@ -181,67 +128,21 @@ public final class ModuleOperations implements AutoCloseable {
     }
 
     public UnloadTicket unload(ModuleName name, UnloadOptions options) {
-        admission.allowed(name, "removing");
-        admission.requireWritable();
-        if (!lanes.busy(name)) {
-            Optional<ModuleUsage> usage = kernel.usage(name);
-            if (usage.isEmpty()) {
-                throw admission.notLoaded(name);
-            }
-            // The kernel refuses a module other modules hold even when forced (delete_module answers
-            // EWOULDBLOCK before it looks at O_TRUNC): force cannot help either.
-            if (!usage.get().holders().isEmpty()) {
-                throw new RefusedException(Refusal.IN_USE_BY_HOLDERS, name + " is used by "
-                        + ModuleName.joined(usage.get().holders()) + "; waiting cannot help until they are removed first");
-            }
-        }
+        admission.unload(name, lanes.busy(name));
         Lane.Submission s = submitUnload(name, options, null);
         return new UnloadTicket(s.job(), s.joined());
     }
 
     /**
-     * Reloads a loaded module with {@code params}: one job on its lane that removes it patiently (as
-     * {@link #unload} with {@code removal}) and loads it again, restoring what it had when the new load
-     * fails. Refused at once when it is not loaded or is built in, and when other modules hold it unless
-     * {@code withHolders}, which takes them down first (each must be unused) and brings them back after.
-     *
-     * @param ignoreBlacklist reload even when modprobe.d blacklists it (the caller checked the admin role)
+     * Reloads a loaded module with the request's parameters: one job on its lane that removes it patiently
+     * (as {@link #unload} with the request's removal options) and loads it again, restoring what it had when
+     * the new load fails. Refused at once when it is not loaded or is built in, and when other modules hold it
+     * unless the request takes them down first (each must be unused) and brings them back after.
      */
-    public UnloadTicket reload(ModuleName name, ModuleParameters params, UnloadOptions removal, boolean ignoreBlacklist,
-            boolean withHolders) {
-        admission.allowed(name, "reloading");
-        admission.requireWritable();
-        if (!lanes.busy(name)) {
-            Optional<ModuleUsage> usage = kernel.usage(name);
-            if (usage.isEmpty()) {
-                throw admission.notLoaded(name);
-            }
-            if (!usage.get().holders().isEmpty() && !withHolders) {
-                throw new RefusedException(Refusal.IN_USE_BY_HOLDERS, name + " is used by "
-                        + ModuleName.joined(usage.get().holders()) + "; a reload must remove it first, which the kernel"
-                        + " refuses until they are removed (withHolders=true takes them down, if unused, and brings them back)");
-            }
-            for (ModuleName h : HolderChain.of(kernel, name)) {
-                admission.allowed(h, "removing and loading again (it uses " + name + ")");
-                HolderChain.inUse(kernel, h).ifPresent(why -> {
-                    throw new RefusedException(Refusal.IN_USE_BY_HOLDERS, why + " and uses " + name
-                            + "; only unused modules are taken down for a reload");
-                });
-            }
-        }
-        ResolvedModule target = admission.resolve(name);
-        if (!target.name().equals(name) || target.builtin()) {
-            throw admission.notLoaded(name);
-        }
-        if (kernel.loadedModule(name).map(LoadedModule::permanent).orElse(false)) {
-            throw new RefusedException(Refusal.PERMANENT, name + " is [permanent]: it has no exit function, so the kernel"
-                    + " removes it only when forced, and a reload would wait for nothing");
-        }
-        if (target.blacklisted() && !ignoreBlacklist) {
-            throw new RefusedException(Refusal.BLACKLISTED, name + " is blacklisted in modprobe.d; a reload would load"
-                    + " it again: remove the blacklist entry, or reload it as admin with ignoreBlacklist=true");
-        }
-        JobSpec.Reload spec = new JobSpec.Reload(new JobSpec.Load(target, params), removal, withHolders);
+    public UnloadTicket reload(ModuleName name, ReloadRequest request) {
+        ResolvedModule target = admission.reload(name, request, lanes.busy(name));
+        JobSpec.Reload spec = new JobSpec.Reload(new JobSpec.Load(target, request.params()), request.removal(),
+                request.withHolders());
         Lane.Submission s = submit(name, spec, null, run -> reloader.run(run, spec));
         return new UnloadTicket(s.job(), s.joined());
     }
@@ -261,7 +162,7 @@ public final class ModuleOperations implements AutoCloseable {
         return submit(name, spec, parentId, run -> remover.run(run, spec));
     }
 
-    private Lane.Submission submit(ModuleName module, JobSpec spec, String parentId, JobRunner.Work work) {
+    private Lane.Submission submit(ModuleName module, JobSpec spec, String parentId, JobStarter.Work work) {
         Lane.Submission s = lanes.of(module).submit(spec.mergeKey(), () -> {
             Job job = new Job(module, spec, parentId, clock);
             registry.register(job);
@@ -317,7 +218,7 @@ public final class ModuleOperations implements AutoCloseable {
 
     /** Worker threads alive now; for tests. */
     int workerThreads() {
-        return workers.getPoolSize();
+        return workers.size();
     }
 
     /** Unfinished jobs across all lanes; for tests and the shutdown report. */

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * How a job's work ended. The work returns one of these (or throws {@link JobEnded} with one from deep
- * inside a step), and exactly one place, {@link JobRunner}, applies it to the job. Immutable.
+ * inside a step), and exactly one place, {@link JobStarter}, applies it to the job. Immutable.
  */
 public sealed interface Outcome {
 

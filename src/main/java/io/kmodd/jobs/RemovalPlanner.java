@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Plans an unload without making it, as {@link ModuleOperations#unload} and {@link PatientRemoval} would
+ * Plans an unload without making it, as {@link ModuleOperations#unload} and {@link RemovalSteps} would
  * meet the modules now: the module with the caller's options, then (removeDependencies) each dependency the
  * way the removal takes it, one attempt without force once the modules before it are gone, and in turn
  * that dependency's own. One host scan explains every step. No kernel call, no job. Thread-safe

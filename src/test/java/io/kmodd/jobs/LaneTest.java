@@ -27,7 +27,7 @@ class LaneTest {
     private final ExecutorService workers = Executors.newFixedThreadPool(2);
     /** Counts jobs whose outcome the runner has applied (and whose places were given back). */
     private final java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
-    private final Lanes lanes = new Lanes(3, 5, new JobRunner(ticker, workers, new JobObserver() {
+    private final Lanes lanes = new Lanes(3, 5, new JobStarter(ticker, workers, new JobObserver() {
         @Override
         public void finished(Operation operation, JobState outcome, Duration total, Duration waited) {
             ended.release();
@@ -43,7 +43,7 @@ class LaneTest {
     }
 
     /** Work that ends when the test releases it. */
-    private JobRunner.Work held() {
+    private JobStarter.Work held() {
         return run -> release;
     }
 

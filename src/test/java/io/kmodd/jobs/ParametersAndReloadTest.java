@@ -91,7 +91,12 @@ class ParametersAndReloadTest {
     }
 
     private Job reload(String name, ModuleParameters params, Duration timeout) {
-        return ops.reload(n(name), params, new UnloadOptions(timeout, false, false), false, false).job();
+        return ops.reload(n(name), new ReloadRequest(params, new UnloadOptions(timeout, false, false), false, false)).job();
+    }
+
+    /** A reload that takes the module's holders down and brings them back, within 5 s. */
+    private static ReloadRequest withHolders(ModuleParameters params) {
+        return new ReloadRequest(params, new UnloadOptions(Duration.ofSeconds(5), false, false), false, true);
     }
 
     @Test
@@ -321,8 +326,7 @@ class ParametersAndReloadTest {
         load("top", ModuleParameters.NONE);
         assertThatThrownBy(() -> reload("loop", p("max_loop", "8"), Duration.ofSeconds(5)))
                 .isInstanceOf(RefusedException.class).hasMessageContaining("withHolders=true");
-        Job done = await(ops.reload(n("loop"), p("max_loop", "8"), new UnloadOptions(Duration.ofSeconds(5), false, false),
-                false, true).job());
+        Job done = await(ops.reload(n("loop"), withHolders(p("max_loop", "8"))).job());
         assertThat(done.state()).as(done.snapshot().toString()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.snapshot().outcome()).isEqualTo("reloaded loop with max_loop=8; top, mid taken down and back");
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "8");
@@ -341,12 +345,11 @@ class ParametersAndReloadTest {
         load("loop", p("max_loop", "4"));
         load("user", ModuleParameters.NONE);
         kernel.setUsers("user", 1);
-        assertThatThrownBy(() -> ops.reload(n("loop"), ModuleParameters.NONE, new UnloadOptions(Duration.ofSeconds(5), false, false),
-                false, true)).isInstanceOf(RefusedException.class).hasMessageContaining("user is in use (refcnt 1)");
+        assertThatThrownBy(() -> ops.reload(n("loop"), withHolders(ModuleParameters.NONE)))
+                .isInstanceOf(RefusedException.class).hasMessageContaining("user is in use (refcnt 1)");
         kernel.setUsers("user", 0);
         kernel.scriptFinit("loop", Errno.EINVAL);
-        Job done = await(ops.reload(n("loop"), p("max_loop", "2000000"), new UnloadOptions(Duration.ofSeconds(5), false, false),
-                false, true).job());
+        Job done = await(ops.reload(n("loop"), withHolders(p("max_loop", "2000000"))).job());
         assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.snapshot().error().detail()).contains("loaded it again with its previous parameters max_loop=4: OK",
                 "user taken down and back");

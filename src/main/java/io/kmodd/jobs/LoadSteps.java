@@ -27,8 +27,8 @@ import java.util.concurrent.CompletableFuture;
  * waits on the ticker (see {@link JobRun#until}); finit_module itself blocks a worker for as long as the
  * module's init takes. Thread-safe (stateless).
  */
-final class LoadRunner {
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LoadRunner.class);
+final class LoadSteps {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LoadSteps.class);
     /** How an outside loader's EBUSY settled. */
     private enum Settled { LIVE, GONE }
 
@@ -38,7 +38,7 @@ final class LoadRunner {
     private final JobObserver observer;
     private final LiveParameters live;
 
-    LoadRunner(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer, LiveParameters live) {
+    LoadSteps(Kernel kernel, Dependencies dependencies, Settings settings, JobObserver observer, LiveParameters live) {
         this.kernel = kernel;
         this.live = live;
         this.dependencies = dependencies;
@@ -127,7 +127,7 @@ final class LoadRunner {
                 Map.of("module", dep.value(), "job", d.id()));
         return awaitOther(run, d, deadline).thenAccept(s -> {
             if (!s.succeeded()) {
-                String why = s.error() == null ? s.state() : s.error().detail();
+                String why = s.why();
                 if (!required) {
                     run.event(EventType.WARNING, kind + " " + dep + " was not loaded: " + why, Map.of("module", dep.value()));
                     return;

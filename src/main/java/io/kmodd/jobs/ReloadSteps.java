@@ -20,14 +20,14 @@ import java.util.stream.Collectors;
  * when kmodd did not load it) and the outcome says whether that worked: a module is never left unloaded
  * without the job saying so. With holders, {@link HolderTakeDown} wraps it. Thread-safe (stateless).
  */
-final class ReloadRunner {
+final class ReloadSteps {
     private final Kernel kernel;
-    private final PatientRemoval remover;
-    private final LoadRunner loader;
+    private final RemovalSteps remover;
+    private final LoadSteps loader;
     private final LiveParameters live;
     private final HolderTakeDown holders;
 
-    ReloadRunner(Kernel kernel, PatientRemoval remover, LoadRunner loader, LiveParameters live, Dependencies dependencies,
+    ReloadSteps(Kernel kernel, RemovalSteps remover, LoadSteps loader, LiveParameters live, Dependencies dependencies,
             Settings settings) {
         this.kernel = kernel;
         this.remover = remover;
@@ -54,7 +54,7 @@ final class ReloadRunner {
                     run.event(EventType.STATE, removed + "; loading it again" + with, Map.of("half", "load"));
                     return loader.run(run, spec.load());
                 })
-                .handle((loaded, t) -> loaded != null ? loaded : JobRunner.outcomeOf(run.job(), t))
+                .handle(JobStarter.outcomeOrFailure(run.job()))
                 .thenCompose(loaded -> {
                     if (loaded instanceof Outcome.Succeeded s) {
                         return CompletableFuture.completedFuture(new Outcome.Succeeded(s.alreadyLoaded()
@@ -79,7 +79,7 @@ final class ReloadRunner {
                 + " failed: " + failed.detail();
         run.event(EventType.WARNING, lead + "; loading it again with " + had, Map.of("restoring", previous.asMap()));
         return loader.run(run, new JobSpec.Load(spec.target(), previous))
-                .handle((back, t) -> back != null ? back : JobRunner.outcomeOf(run.job(), t))
+                .handle(JobStarter.outcomeOrFailure(run.job()))
                 .thenApply(back -> {
                     String detail;
                     if (back instanceof Outcome.Succeeded) {

@@ -11,7 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
  * thrown as {@link JobEnded} from a step, or made here when the work broke or kmodd is stopping.
  * Whatever happens, the job ends with a knowable outcome and the observer hears of it once. Thread-safe.
  */
-final class JobRunner {
+final class JobStarter {
     /** A job's work: the load or the removal itself, as stages that end with its outcome. */
     @FunctionalInterface
     interface Work {
@@ -23,7 +23,7 @@ final class JobRunner {
     private final JobObserver observer;
     private volatile boolean stopping;
 
-    JobRunner(Ticker ticker, Executor workers, JobObserver observer) {
+    JobStarter(Ticker ticker, Executor workers, JobObserver observer) {
         this.ticker = ticker;
         this.workers = workers;
         this.observer = observer;
@@ -56,11 +56,15 @@ final class JobRunner {
         } catch (RejectedExecutionException e) {
             outcome = CompletableFuture.failedFuture(e);
         }
-        return outcome.handle((o, t) -> {
-            job.end(o != null ? o : outcomeOf(job, t));
+        return outcome.handle(outcomeOrFailure(job)).thenAccept(o -> {
+            job.end(o);
             observer.finished(job.operation(), job.state(), run.elapsed(), run.waited());
-            return null;
         });
+    }
+
+    /** For {@code handle}: a step's outcome, or the outcome its failure stands for. */
+    static java.util.function.BiFunction<Outcome, Throwable, Outcome> outcomeOrFailure(Job job) {
+        return (o, t) -> o != null ? o : outcomeOf(job, t);
     }
 
     /** The outcome a step's failure {@code t} stands for. */

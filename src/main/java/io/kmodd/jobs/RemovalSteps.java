@@ -30,7 +30,7 @@ import java.util.concurrent.CompletableFuture;
  * they fail the job at once. Thread-safe (stateless; each run's wait state lives in its own
  * {@link Attempts}, whose polls run one at a time).
  */
-final class PatientRemoval {
+final class RemovalSteps {
     /** How often a waiting removal explains its module's refcount afresh (at least the progress interval). */
     static final Duration EXPLAIN_EVERY = Duration.ofSeconds(2);
     private final Kernel kernel;
@@ -40,7 +40,7 @@ final class PatientRemoval {
     private final JobObserver observer;
     private final LiveParameters live;
 
-    PatientRemoval(Kernel kernel, UsageExplainer explainer, Dependencies dependencies, Settings settings, JobObserver observer,
+    RemovalSteps(Kernel kernel, UsageExplainer explainer, Dependencies dependencies, Settings settings, JobObserver observer,
             LiveParameters live) {
         this.kernel = kernel;
         this.live = live;
@@ -257,13 +257,19 @@ final class PatientRemoval {
         }
         run.event(EventType.DEPENDENCY, "removing unused dependency " + dep + " (job " + d.id() + ")",
                 Map.of("module", dep.value(), "job", d.id()));
-        // Continue on a worker, never on whichever thread ends the dependency's job.
-        return d.completion().thenAcceptAsync(ended -> {
-            JobSnapshot s = ended.snapshot();
-            if (!s.succeeded()) {
-                run.event(EventType.WARNING, "dependency " + dep + " left loaded: "
-                        + (s.error() == null ? s.state() : s.error().detail()), Map.of("module", dep.value()));
-            }
-        }, run.workers());
+        // One attempt on the dependency's lane, which may first finish other work: bounded as a load step is.
+        long bound = settings.loadTimeout().toSeconds();
+        return run.awaitEnd(d, run.deadlineAfter(settings.loadTimeout()), settings.pollInterval(),
+                "waiting for unused dependency " + dep + " to be removed", "cancelled while removing unused dependencies: "
+                        + run.module() + " has been removed; " + dep + "'s removal (job " + d.id() + ") goes on by itself")
+                .thenAccept(ended -> {
+                    if (ended.isEmpty()) {
+                        run.event(EventType.WARNING, "dependency " + dep + ": its removal (job " + d.id() + ") had not ended after "
+                                + bound + " s; it goes on by itself", Map.of("module", dep.value()));
+                    } else if (!ended.get().succeeded()) {
+                        run.event(EventType.WARNING, "dependency " + dep + " left loaded: " + ended.get().why(),
+                                Map.of("module", dep.value()));
+                    }
+                });
     }
 }
