@@ -15,6 +15,10 @@ if [ "$mode" = test ]; then
     # The agent runs shell commands for the host-side tests (open /dev/loop0, mount, modprobe, read /proc).
     busybox httpd -p 0.0.0.0:7070 -h "$here/www"
 fi
+# kmodd's state (journal, parameter record, drop-ins, tokens) on a small filesystem of its own, which the
+# suite fills to make a full disk that nothing else in the guest shares.
+mkdir -p /tmp/kmodd
+mount -t tmpfs -o size=16m,mode=0755 kmodd-state /tmp/kmodd
 pid=$(sh "$here/start-kmodd.sh")
 echo "kmodd-guest: started kmodd (pid $pid) in $(uname -r)" > /dev/console
 if [ "$mode" = bench ]; then

@@ -30,6 +30,20 @@ done
 case "$project" in
     /tmp/*) ln -sf /dev/null "$root/etc/systemd/system/tmp.mount" ;;
 esac
+# kmodd's state directory (/var/lib/private/kmodd: journal, parameter record, drop-ins) on a small
+# filesystem of its own, as on a host whose /var is a partition: the suite fills it to make a full disk
+# that nothing else in the guest shares.
+cat > "$root/etc/systemd/system/var-lib-private.mount" <<UNIT
+[Unit]
+Description=kmodd's state on a small filesystem of its own (guest only)
+[Mount]
+What=kmodd-state
+Where=/var/lib/private
+Type=tmpfs
+Options=mode=0700,size=16m
+UNIT
+mkdir -p "$root/etc/systemd/system/local-fs.target.wants"
+ln -sf /etc/systemd/system/var-lib-private.mount "$root/etc/systemd/system/local-fs.target.wants/var-lib-private.mount"
 # Test plumbing, guest-only: the network QEMU gives, the command agent the suite drives, and a forward
 # from the guest's address to the unit's loopback listener.
 cat > "$root/etc/systemd/system/kmodd-guest-net.service" <<UNIT

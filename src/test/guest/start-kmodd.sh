@@ -28,6 +28,8 @@ case "${KMODD_CDS:-on}" in
     *) cds="-XX:SharedArchiveFile=$KMODD_CDS" ;;
 esac
 # KMODD_JAVA_OPTS: other JVM settings (the benchmarks start it as the packaged unit does).
-java ${KMODD_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1} $cds -Dquarkus.http.host=0.0.0.0 \
+# A JVM that crashes leaves its report in the results share, where the suite looks for one after each target.
+java -XX:ErrorFile=/tmp/out/hs_err_%p.log ${KMODD_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1} $cds -Dquarkus.http.host=0.0.0.0 \
     -jar quarkus-run.jar >> /tmp/out/kmodd.log 2>&1 &
+echo $! > /tmp/kmodd.pid
 echo $!

@@ -8,7 +8,7 @@ import shlex
 def unit_jvm(project, archive=None):
     """The unit's JVM options (ExecStart's -X options, in order) and its Environment= settings (a dict). The
     unit's -XX:SharedArchiveFile names the installed archive: it is replaced by archive, or left out when
-    archive is None."""
+    archive is None; its -XX:ErrorFile (the unit's state directory) is left out."""
     text = open(os.path.join(project, "systemd", "kmodd.service")).read().replace("\\\n", " ")
     words = shlex.split(re.search(r"^ExecStart=(.*)$", text, re.M).group(1))
     opts = []
@@ -16,6 +16,8 @@ def unit_jvm(project, archive=None):
         if w.startswith("-XX:SharedArchiveFile="):
             if archive:
                 opts.append("-XX:SharedArchiveFile=" + archive)
+        elif w.startswith("-XX:ErrorFile="):
+            continue  # the unit's state directory; a benchmark's JVM writes its report where it runs
         elif w.startswith("-X"):
             opts.append(w)
     env = {}

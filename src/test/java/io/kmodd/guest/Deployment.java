@@ -12,7 +12,30 @@ sealed interface Deployment permits HandStarted, InstalledPackage {
     String token(String role) throws Exception;
 
     /** Kills kmodd with SIGKILL, as a crash would, and waits until it answers again. */
-    void crash() throws Exception;
+    default void crash() throws Exception {
+        crash("true", "true");
+    }
+
+    /**
+     * Runs {@code beforeStop} in the guest, then in the same shell stops kmodd (SIGSTOP: every thread at once,
+     * no write half done by the kernel), runs {@code whileStopped} (what the crash leaves behind, such as a
+     * torn journal line), kills it with SIGKILL and waits until it answers again.
+     */
+    void crash(String beforeStop, String whileStopped) throws Exception;
+
+    /**
+     * The directory holding kmodd's journal, parameter record and drop-ins, on a small filesystem of its own
+     * in every guest, which a scenario fills to make a full disk.
+     */
+    String stateDir();
+
+    /** The job journal. */
+    default String journalFile() {
+        return stateDir() + "/jobs.jsonl";
+    }
+
+    /** The modprobe.d drop-in kmodd writes (a module's options at boot). */
+    String modprobeFile();
 
     /** Stops kmodd with SIGTERM, as systemctl does, starts it again, and returns the seconds the stop took. */
     double stopAndStart() throws Exception;

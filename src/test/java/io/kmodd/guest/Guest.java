@@ -96,6 +96,9 @@ public final class Guest implements AutoCloseable {
         Path project = project();
         Path out = project.resolve("target/guest-" + series + boot.suffix + userland.suffix);
         Files.createDirectories(out);
+        for (String report : crashReports(out)) {
+            Files.delete(out.resolve(report));
+        }
         Path root = userland.root(project, out.resolve("make-root.log"));
         int kport = freePort();
         int aport = freePort();
@@ -233,6 +236,17 @@ public final class Guest implements AutoCloseable {
     /** A file the guest wrote into the results share (target/guest-SERIES on the host), or a note that it did not. */
     public String hostCopy(String name) {
         return read(out.resolve(name));
+    }
+
+    /** The JVM crash reports (hs_err files) the guest's JVMs wrote into the results share. */
+    public java.util.List<String> crashReports() throws IOException {
+        return crashReports(out);
+    }
+
+    private static java.util.List<String> crashReports(Path out) throws IOException {
+        try (var files = Files.list(out)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.startsWith("hs_err_")).sorted().toList();
+        }
     }
 
     /** Where the results share is inside the guest. */

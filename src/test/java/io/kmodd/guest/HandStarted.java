@@ -13,20 +13,32 @@ record HandStarted(Guest guest) implements Deployment {
     }
 
     @Override
-    public void crash() throws Exception {
+    public void crash(String beforeStop, String whileStopped) throws Exception {
+        guest.run(beforeStop + "; kill -STOP $(cat /tmp/kmodd.pid); " + whileStopped);
         restart("-9");
     }
 
     @Override
+    public String stateDir() {
+        return "/tmp/kmodd";
+    }
+
+    @Override
+    public String modprobeFile() {
+        return "/tmp/kmodd/modprobe.d/kmodd.conf";
+    }
+
+    @Override
     public double stopAndStart() throws Exception {
-        String took = guest.run("t0=$(date +%s%N); pkill -TERM -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null;"
+        String took = guest.run("t0=$(date +%s%N); p=$(cat /tmp/kmodd.pid); kill -TERM $p; while kill -0 $p 2>/dev/null;"
                 + " do sleep 0.1; done; echo $(( ($(date +%s%N) - t0) / 1000000 ))");
         restart("-0");
         return Long.parseLong(took.strip()) / 1000.0;
     }
 
     private void restart(String signal) throws Exception {
-        guest.run("pkill " + signal + " -f quarkus-run.jar; while pgrep -f quarkus-run.jar >/dev/null; do sleep 0.1; done; sh "
+        // The daemon by its pid: a second kmodd of the suite's (the zstd tree) may be running beside it.
+        guest.run("p=$(cat /tmp/kmodd.pid); kill " + signal + " $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; sh "
                 + Guest.project().resolve("src/test/guest/start-kmodd.sh"));
         guest.awaitUp(Duration.ofMinutes(3));
     }

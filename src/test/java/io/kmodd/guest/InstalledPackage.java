@@ -50,8 +50,9 @@ final class InstalledPackage implements Deployment {
 
     /** systemd restarts the killed service (Restart=on-failure); this waits for the new process to answer. */
     @Override
-    public void crash() throws Exception {
-        guest.run("old=$(systemctl show -p MainPID --value kmodd); systemctl kill -s KILL kmodd;"
+    public void crash(String beforeStop, String whileStopped) throws Exception {
+        guest.run("old=$(systemctl show -p MainPID --value kmodd); " + beforeStop + "; kill -STOP $old; " + whileStopped
+                + "; systemctl kill -s KILL kmodd;"
                 + " while [ \"$(systemctl show -p MainPID --value kmodd)\" = \"$old\" ]; do sleep 0.1; done");
         guest.awaitUp(Duration.ofMinutes(3));
     }
@@ -70,6 +71,18 @@ final class InstalledPackage implements Deployment {
     @Override
     public String log() throws Exception {
         return guest.run("journalctl -u kmodd --no-pager -o cat");
+    }
+
+    /** The unit's StateDirectory (DynamicUser: /var/lib/kmodd links to it), a small tmpfs in the guest. */
+    @Override
+    public String stateDir() {
+        return "/var/lib/private/kmodd";
+    }
+
+    /** The package's link into the unit's state directory. */
+    @Override
+    public String modprobeFile() {
+        return "/etc/modprobe.d/kmodd.conf";
     }
 
     /** The package's link into the unit's state directory. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * The installed package under a real systemd: the shared scenarios run against the service the package
  * started, and around them what every installation is checked for: the install itself and what the live
  * unit promises. The package's life after that ({@link PackageLifecycleScenarios}) is a userland's matter,
- * run once per distribution, not per kernel.
+ * run once, on the current stable.
  */
 abstract class InstalledPackageScenarios extends KernelScenarios {
     static Guest guest() {

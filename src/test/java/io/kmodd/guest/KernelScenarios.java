@@ -91,13 +91,31 @@ abstract class KernelScenarios {
         operatorToken = deployment.token("operator");
     }
 
+    /**
+     * Shuts the guest down, and fails the target if any JVM in it crashed on the way (the daemon, a second
+     * kmodd, kmoddctl's or a training run's): every one writes its hs_err report into the results share, or,
+     * under the unit, into kmodd's state directory, copied out here. A crash the service's restart hid, or
+     * that a scenario's retry covered, still fails the run, with the report's head in the message.
+     */
     @AfterAll
     static void shutdown() throws Exception {
+        List<String> reports = List.of();
         if (guest != null) {
+            try {
+                guest.run("cp /var/lib/private/kmodd/hs_err_*.log " + guest.outDir() + "/ 2>/dev/null; true");
+            } catch (Exception e) {
+                System.out.println("target " + target + ": could not look for crash reports in the guest: " + e);
+            }
             guest.close();
             System.out.printf("target %s: %.0f s from boot to shutdown%n", target, (System.nanoTime() - bootedAt) / 1e9);
+            reports = guest.crashReports();
         }
         RestAssured.reset();
+        if (!reports.isEmpty()) {
+            String head = guest.hostCopy(reports.get(0)).lines().limit(30).collect(Collectors.joining("\n"));
+            throw new AssertionError("target " + target + ": a JVM crashed in the guest: " + reports + " (in "
+                    + Guest.project().resolve("target") + "/guest-*); the first begins:\n" + head);
+        }
     }
 
     private static Set<String> procModules() throws Exception {
@@ -399,6 +417,7 @@ abstract class KernelScenarios {
     @Test
     @Order(12)
     void aRealPrometheusScrapesAndAlertsWithTheShippedConfiguration() throws Exception {
+        startTheZstdKmodd();
         given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         try (RealPrometheus prom = RealPrometheus.scrape(guest.kmoddPort(), deployment.token("viewer"))) {
             String[] health = {""};
@@ -468,14 +487,81 @@ abstract class KernelScenarios {
         }
     }
 
+    /** Modules that load without hardware on every target's kernel, none of them used by another scenario. */
+    private static final List<String> TWENTY = List.of("tcp_bic", "tcp_cdg", "tcp_dctcp", "tcp_highspeed", "tcp_htcp",
+            "tcp_hybla", "tcp_illinois", "tcp_lp", "tcp_nv", "tcp_scalable", "tcp_veno", "tcp_westwood", "sch_sfq",
+            "sch_tbf", "sch_red", "sch_prio", "sch_htb", "sch_hfsc", "sch_drr", "sch_multiq");
+
+    /**
+     * A crash (SIGKILL) while a removal waits and twenty loads of distinct modules are in flight, the journal's
+     * last line torn by it: after the restart every job the daemon had accepted answers (succeeded, failed, or
+     * failed as interrupted), none 404 or 500; a job that says it succeeded is true of the kernel, and the module
+     * list is /proc/modules'. Then a stop (SIGTERM) ends a waiting removal as interrupted, recorded by the stopping
+     * daemon itself.
+     */
     @Test
     @Order(13)
-    void aRestartDuringAWaitingRemovalLeavesAnAnswerNotA404() throws Exception {
+    void aCrashOrAStopLeavesEveryAcceptedJobAnAnswerNotA404() throws Exception {
         given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         guest.run("(exec 3</dev/loop0; sleep 600) >/dev/null 2>&1 & echo $! > /tmp/holder2; sleep 0.3");
         String id = startUnload("loop", "timeout=5m");
         awaitState(id, "waiting");
-        deployment.crash();
+        assertThat(procModules()).doesNotContainAnyElementsOf(TWENTY);
+        // Twenty loads fired at once from inside the guest, and kmodd stopped the moment the first is accepted,
+        // the others in flight (a host round trip would let all twenty finish first); then killed, its
+        // journal's last line torn as a crash leaves it.
+        String fire = "rm -rf /tmp/crash; mkdir /tmp/crash; for m in " + String.join(" ", TWENTY) + "; do"
+                + " curl -s -o /tmp/crash/$m.body -w '%{http_code}' -H 'Authorization: Bearer " + operatorToken + "'"
+                + " -X POST http://127.0.0.1:8080/modules/$m/load > /tmp/crash/$m.code 2>/dev/null & done;"
+                // Shell builtins only, no process started per look: stopped within a moment of the first answer.
+                + " i=0; while [ $i -lt 2000000 ]; do i=$((i+1)); for f in /tmp/crash/*.code; do"
+                + " [ -s $f ] && break 2; done; done";
+        deployment.crash(fire, "printf '{\"id\":\"torn-by-the-crash\",\"module\":\"lo' >> " + deployment.journalFile());
+        guest.run("for i in $(seq 1 300); do [ $(ls /tmp/crash/*.code | xargs cat | wc -c) -ge " + 3 * TWENTY.size()
+                + " ] && break; sleep 0.1; done; true");
+        java.util.Map<String, String> accepted = new java.util.LinkedHashMap<>();
+        int refused = 0;
+        for (String m : TWENTY) {
+            String code = guest.run("cat /tmp/crash/" + m + ".code");
+            if (code.equals("202")) {
+                accepted.put(new JsonPath(guest.run("cat /tmp/crash/" + m + ".body")).getString("id"), m);
+            } else {
+                // 000: its connection went with the daemon before an answer, so no job the caller knows of.
+                // Anything else came from the restarted daemon: never a 5xx.
+                assertThat(code).as(m).matches("000|[1-4]\\d\\d");
+                refused++;
+            }
+        }
+        java.util.Map<String, Integer> byState = new java.util.TreeMap<>();
+        Set<String> live = procModules();
+        // Every job the daemon made for these modules, answered to its caller or not, answers now.
+        for (String m : TWENTY) {
+            List<String> made = given().get("/jobs?module=" + m).then().statusCode(200).extract().jsonPath().getList("id");
+            for (String job : made) {
+                accepted.putIfAbsent(job, m);
+            }
+        }
+        for (var e : accepted.entrySet()) {
+            Response r = given().get("/jobs/" + e.getKey());
+            assertThat(r.statusCode()).as("job %s (%s) after the crash: %s", e.getKey(), e.getValue(), r.asString()).isEqualTo(200);
+            String state = r.path("state");
+            String reason = r.path("error.reason");
+            byState.merge(state + (reason == null ? "" : "/" + reason), 1, Integer::sum);
+            assertThat(state).as(e.getValue()).isIn("succeeded", "failed");
+            if (state.equals("succeeded")) {
+                assertThat(live).as("%s: its job says succeeded", e.getValue()).contains(e.getValue());
+            }
+        }
+        System.out.println("after SIGKILL during " + TWENTY.size() + " loads (" + (TWENTY.size() - refused) + " answered 202, "
+                + refused + " unanswered; " + accepted.size() + " jobs made): jobs by state " + byState + "; loaded: "
+                + TWENTY.stream().filter(live::contains).count());
+        assertThat(accepted).isNotEmpty();
+        List<String> listed = given().get("/modules").then().statusCode(200).extract().jsonPath().getList("name");
+        assertThat(new HashSet<>(listed)).isEqualTo(procModules());
+        // The torn line cost nothing but itself: the journal reads back whole and is writable.
+        given().get("/q/health/ready").then().statusCode(200);
+        guest.run("for m in " + String.join(" ", TWENTY) + "; do rmmod $m 2>/dev/null; done; true");
+
         JsonPath job = given().get("/jobs/" + id).then().statusCode(200).extract().jsonPath();
         assertThat(job.getString("state")).isEqualTo("failed");
         assertThat(job.getString("error.reason")).isEqualTo("interrupted");
@@ -861,6 +947,73 @@ abstract class KernelScenarios {
     }
 
     /**
+     * A full disk under kmodd's state (journal, parameter record, drop-ins: a small filesystem of their own in the
+     * guest, filled to the last block): loads and removals go on and succeed; readiness goes DOWN naming the
+     * journal; a persistence write answers 507 with a problem and leaves the drop-ins byte for byte as they were,
+     * with no temporary file beside them; once there is room again readiness comes back by itself, with no job
+     * to write, and the journal holds only whole lines.
+     */
+    @Test
+    @Order(22)
+    void aFullDiskStopsNoJobAndReadinessComesBackByItself() throws Exception {
+        given().contentType("application/json").body("{\"load\": true, \"params\": {\"max_loop\": \"8\"}}")
+                .put("/modules/loop/persistence").then().statusCode(200);
+        String dropIns = "cat $(readlink -f " + deployment.modulesLoadFile() + " " + deployment.modprobeFile() + ") | sha256sum";
+        String before = guest.run(dropIns);
+        String state = deployment.stateDir();
+        String fill = guest.run("df --output=target " + state + " | tail -n 1").strip() + "/kmodd-test-fill";
+        try {
+            guest.run("dd if=/dev/zero of=" + fill + " bs=64k 2>/dev/null; sync; true");
+            assertThat(guest.run("df --output=avail " + state + " | tail -n 1").strip()).isEqualTo("0");
+            guest.run("rmmod dummy 2>/dev/null; true");
+            Response ready = null;
+            int cycles = 0;
+            while (cycles < 20) {
+                cycles++;
+                JsonPath load = given().post("/modules/dummy/load?wait=60s").then().statusCode(200).extract().jsonPath();
+                assertThat(load.getString("state")).isEqualTo("succeeded");
+                assertThat(loaded("dummy")).isTrue();
+                assertThat(awaitJob(startUnload("dummy", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
+                        .isEqualTo("succeeded");
+                assertThat(loaded("dummy")).isFalse();
+                ready = given().get("/q/health/ready");
+                if (ready.statusCode() == 503) {
+                    break;
+                }
+            }
+            assertThat(ready.statusCode()).as("readiness after %d load/unload cycles on a full disk", cycles).isEqualTo(503);
+            String journal = ready.jsonPath().getString("checks.find { it.name == 'journal' }.data.problem");
+            assertThat(journal).contains(deployment.journalFile().replace("/private", "")).contains("No space left on device");
+            System.out.println("full disk: readiness DOWN after " + cycles + " load/unload cycles, every job succeeded: " + journal);
+
+            Response put = given().contentType("application/json").body("{\"load\": true}").put("/modules/dummy/persistence");
+            assertThat(put.statusCode()).as(put.asString()).isEqualTo(507);
+            assertThat(put.contentType()).startsWith("application/problem+json");
+            assertThat(put.asString()).contains("No space left on device");
+            assertThat(guest.run(dropIns)).isEqualTo(before);
+            assertThat(guest.run("find " + state + "/ -name '*.tmp'")).isEmpty();
+        } finally {
+            guest.run("rm -f " + fill);
+        }
+        long freed = System.nanoTime();
+        long deadline = freed + TimeUnit.SECONDS.toNanos(60);
+        while (given().get("/q/health/ready").statusCode() != 200) {
+            assertThat(System.nanoTime()).as("readiness UP within 60 s of the space coming back").isLessThan(deadline);
+            Thread.sleep(1000);
+        }
+        System.out.printf("full disk: readiness UP %.1f s after the space came back, no job run meanwhile%n",
+                (System.nanoTime() - freed) / 1e9);
+        assertThat(given().post("/modules/dummy/load?wait=60s").then().statusCode(200).extract().<String>path("state"))
+                .isEqualTo("succeeded");
+        assertThat(guest.run("tail -c 1 " + deployment.journalFile() + " | od -An -c").strip()).isEqualTo("\\n");
+        Guest.Result whole = guest.sh("python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "
+                + deployment.journalFile());
+        assertThat(whole.rc()).as("every journal line is whole JSON: " + whole.output()).isZero();
+        given().delete("/modules/loop/persistence").then().statusCode(204);
+        assertThat(awaitJob(startUnload("dummy", "timeout=30s"), Duration.ofMinutes(1)).getString("state")).isEqualTo("succeeded");
+    }
+
+    /**
      * The target is what it claims: the kernel series it names, and on 6.12 and 7.x every module this suite
      * loaded was a compressed file the kernel decompresses itself.
      */
@@ -884,26 +1037,12 @@ abstract class KernelScenarios {
     @Test
     @Order(17)
     void aFormatTheKernelCannotDecompressIsDecompressedHereAndLoadedWithInitModule() throws Exception {
-        Path project = Guest.project();
-        guest.run("rmmod dummy 2>/dev/null; true");
-        Guest.Result tree = guest.sh("set -e; K=$(uname -r); T=/tmp/ztree/lib/modules/$K; rm -rf /tmp/ztree;"
-                + " mkdir -p $T/kernel/drivers/net; src=$(modinfo -n dummy);"
-                + " case $src in *.xz) xz -dc $src ;; *.zst) zstd -qdc $src ;; *) cat $src ;; esac > /tmp/dummy.ko;"
-                // From a file, so the frame records its content size, which kmod 34's depmod requires.
-                + " zstd -q -o $T/kernel/drivers/net/dummy.ko.zst /tmp/dummy.ko;"
-                + " for f in modules.builtin modules.builtin.modinfo modules.order; do cp /lib/modules/$K/$f $T/; done;"
-                + " depmod -b /tmp/ztree $K; cat /sys/module/compression 2>/dev/null || echo none");
-        assertThat(tree.rc()).as(tree.output()).isZero();
-        assertThat(tree.output().strip()).isIn("none", "xz");
-        guest.run("K=$(uname -r); java -Xmx128m -XX:TieredStopAtLevel=1 -Dquarkus.http.port=8081"
-                + " -Dkmodd.auth.enabled=false -Dkmodd.jobs.journal=none -Dkmodd.kernel.modules-dir=/tmp/ztree/lib/modules/$K"
-                + " -Dkmodd.persistence.modules-load-file=/tmp/ztree/ml.conf -Dkmodd.persistence.modprobe-file=/tmp/ztree/mp.conf"
-                + " -jar " + project.resolve("target/quarkus-app/quarkus-run.jar")
-                + " > " + guest.outDir() + "/kmodd-zstd.log 2>&1 & echo $! > /tmp/kmodd-zstd.pid");
+        startTheZstdKmodd();
         try {
             Guest.Result up = guest.sh("for i in $(seq 1 240); do curl -sf http://127.0.0.1:8081/q/health/live >/dev/null"
                     + " && exit 0; sleep 0.5; done; exit 1");
             assertThat(up.rc()).as("second kmodd up").isZero();
+            guest.run("rmmod dummy 2>/dev/null; true");
             JsonPath job = new JsonPath(guest.run("curl -s -X POST 'http://127.0.0.1:8081/modules/dummy/load?wait=60s'"));
             assertThat(job.getString("state")).as(job.prettify()).isEqualTo("succeeded");
             List<String> calls = job.getList("events.findAll { it.type == 'attempt' }.data.call");
@@ -913,5 +1052,34 @@ abstract class KernelScenarios {
             guest.run("kill $(cat /tmp/kmodd-zstd.pid) 2>/dev/null; rmmod dummy 2>/dev/null; true");
         }
         assertThat(loaded("dummy")).isFalse();
+    }
+
+    private static boolean zstdKmoddStarted;
+
+    /**
+     * Starts the second kmodd of {@link #aFormatTheKernelCannotDecompressIsDecompressedHereAndLoadedWithInitModule}
+     * on its zstd module tree, in the background, once per target: the Prometheus scenario starts it, so that its
+     * start (a JVM start: tens of seconds under emulation) overlaps that scenario's waits for scrapes and alerts.
+     */
+    private static void startTheZstdKmodd() throws Exception {
+        if (zstdKmoddStarted) {
+            return;
+        }
+        zstdKmoddStarted = true;
+        Path project = Guest.project();
+        Guest.Result tree = guest.sh("set -e; K=$(uname -r); T=/tmp/ztree/lib/modules/$K; rm -rf /tmp/ztree;"
+                + " mkdir -p $T/kernel/drivers/net; src=$(modinfo -n dummy);"
+                + " case $src in *.xz) xz -dc $src ;; *.zst) zstd -qdc $src ;; *) cat $src ;; esac > /tmp/dummy.ko;"
+                // From a file, so the frame records its content size, which kmod 34's depmod requires.
+                + " zstd -q -o $T/kernel/drivers/net/dummy.ko.zst /tmp/dummy.ko;"
+                + " for f in modules.builtin modules.builtin.modinfo modules.order; do cp /lib/modules/$K/$f $T/; done;"
+                + " depmod -b /tmp/ztree $K; cat /sys/module/compression 2>/dev/null || echo none");
+        assertThat(tree.rc()).as(tree.output()).isZero();
+        assertThat(tree.output().strip()).isIn("none", "xz");
+        guest.run("K=$(uname -r); java -XX:ErrorFile=" + guest.outDir() + "/hs_err_%p.log -Xmx128m -XX:TieredStopAtLevel=1 -Dquarkus.http.port=8081"
+                + " -Dkmodd.auth.enabled=false -Dkmodd.jobs.journal=none -Dkmodd.kernel.modules-dir=/tmp/ztree/lib/modules/$K"
+                + " -Dkmodd.persistence.modules-load-file=/tmp/ztree/ml.conf -Dkmodd.persistence.modprobe-file=/tmp/ztree/mp.conf"
+                + " -jar " + project.resolve("target/quarkus-app/quarkus-run.jar")
+                + " > " + guest.outDir() + "/kmodd-zstd.log 2>&1 & echo $! > /tmp/kmodd-zstd.pid");
     }
 }

@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
  * What an installed package lives through after its install, in the userland it runs in: the opt-in
  * drop-ins (the process scan's capability, the Unix socket), the installed kmoddctl, an upgrade over the
  * running service, and a purge that leaves nothing behind. These depend on the distribution (systemd,
- * dpkg, the JDK), not on the kernel, so each distribution's own-kernel target runs them: Debian 12 on 6.1
- * and Debian 13 on 6.12; the Debian 13 target on the newest kernel runs the rest.
+ * dpkg, the JDK), not on the kernel, and each costs service restarts (tens of seconds each under
+ * emulation), so one target runs them: the current stable, Debian 13, on its own 6.12. The other installed
+ * targets check the install itself and the live unit on their userland and kernel.
  */
 abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
     /**
@@ -27,6 +28,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
         given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         String dropIn = "/etc/systemd/system/kmodd.service.d/see-processes.conf";
         String socketDropIn = "/etc/systemd/system/kmodd.service.d/unix-socket.conf";
+        boolean checked = false;
         long restarted = System.nanoTime();
         sh("install -D -m644 /usr/share/kmodd/see-processes.conf " + dropIn
                 + " && printf '[Service]\\nRuntimeDirectory=kmodd\\n"
@@ -59,9 +61,12 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
             assertThat(sh("kmoddctl --socket /run/kmodd/kmodd.sock unload loop --timeout 30s; echo rc=$?"))
                     .contains("outcome: removed loop").endsWith("rc=0");
             assertThat(sh("kmoddctl --socket /run/kmodd/kmodd.sock status; echo rc=$?")).startsWith("kmodd: UP").endsWith("rc=0");
+            checked = true;
         } finally {
+            // The drop-ins go; the running service keeps them until its next restart, which the upgrade
+            // below makes (a restart costs tens of seconds here). After a failure, restart now.
             sh("kill $(cat /tmp/dropin-holder) 2>/dev/null; rm -f " + dropIn + " " + socketDropIn
-                    + " && systemctl daemon-reload && systemctl restart kmodd");
+                    + " && systemctl daemon-reload" + (checked ? "" : " && systemctl restart kmodd"));
             guest().awaitUp(Duration.ofMinutes(3));
         }
     }
@@ -76,10 +81,9 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
     @Order(27)
     void kmoddctlFromThePackageTalksToTheServiceOverTcp() throws Exception {
         assertThat(sh("stat -c '%a %U' /usr/bin/kmoddctl")).isEqualTo("755 root");
-        String ms = "for i in 1 2 3; do s=$(date +%s%N); CMD >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); done"
-                + " | sort -n | tr '\\n' ' '";
-        System.out.println("start in ms, 3 runs each, same boot: kmoddctl --version: " + sh(ms.replace("CMD", "kmoddctl --version"))
-                + "| java -version: " + sh(ms.replace("CMD", "java -version")));
+        String ms = "s=$(date +%s%N); CMD >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))";
+        System.out.println("start in ms, same boot: kmoddctl --version: " + sh(ms.replace("CMD", "kmoddctl --version"))
+                + " | java -version: " + sh(ms.replace("CMD", "java -version")));
         sh("kmoddctl unload loop --timeout 30s >/dev/null 2>&1; true");
         assertThat(sh("kmoddctl load loop max_loop=4; echo rc=$?")).startsWith("loop: loaded loop with max_loop=4 (job ").endsWith("rc=0");
         assertThat(sh("kmoddctl list | grep '^loop '")).matches("loop +live +0 +\\d+");
