@@ -76,6 +76,8 @@ abstract class KernelScenarios {
     /** As {@link #bootOn(String, Guest.Boot)}, on the root filesystem of {@code userland}. */
     static void bootOn(String kernelSeries, Guest.Boot boot, Guest.Userland userland) throws Exception {
         bootedAt = System.nanoTime();
+        // Every target runs in the same JVM: what a target started in its guest is its own.
+        zstdKmoddStarted = false;
         series = kernelSeries;
         target = userland + " " + kernelSeries + (boot == Guest.Boot.SYSTEMD ? ", the .deb under systemd" : ", started by hand");
         Guest g = Guest.boot(kernelSeries, boot, userland);
