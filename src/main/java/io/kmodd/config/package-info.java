@@ -1,0 +1,4 @@
+/**
+ * Every setting kmodd reads, as one Quarkus {@code @ConfigMapping} (kmodd.*).
+ */
+package io.kmodd.config;
