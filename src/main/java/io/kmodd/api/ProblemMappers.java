@@ -102,10 +102,10 @@ public class ProblemMappers {
      */
     @ServerExceptionMapper
     public Response storage(java.io.UncheckedIOException e) {
-        boolean full = String.valueOf(e.getMessage()).contains("No space left on device")
-                || String.valueOf(e.getMessage()).contains("Disk quota exceeded");
+        String why = String.valueOf(e.getMessage());
+        boolean full = why.contains("No space left on device") || why.contains("Disk quota exceeded");
         return respond(Problem.of("storage-error", "A file kmodd keeps could not be read or written", full ? 507 : 500,
-                e.getMessage() + (full ? "; the drop-ins are unchanged" : "")));
+                why + (full ? "; the drop-ins are unchanged" : "")));
     }
 
     @ServerExceptionMapper

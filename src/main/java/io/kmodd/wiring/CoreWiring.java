@@ -54,17 +54,16 @@ public class CoreWiring {
     }
 
     /**
-     * A journal that cannot be written (a full disk) is tried again on the lanes' timer, not only at the
-     * next job's record: on an idle host readiness must come back by itself once there is room again.
+     * A journal that cannot be written (a full disk) is tried again every few seconds, not only at the next
+     * job's record: on an idle host readiness must come back by itself once there is room again. The lanes'
+     * timer only hands the try to another thread (it is file I/O, and waits for the journal's lock behind a
+     * record stuck on a hung disk: the timer thread wakes every waiting job), and the next try is armed when
+     * this one has ended, so at most one is ever in flight.
      */
     private static void retryWhileBroken(JobJournal journal, Ticker ticker) {
-        ticker.schedule(() -> {
-            try {
-                journal.heal();
-            } finally {
-                retryWhileBroken(journal, ticker);
-            }
-        }, java.util.concurrent.TimeUnit.SECONDS.toNanos(JobJournal.RETRY_SECONDS));
+        ticker.schedule(() -> java.util.concurrent.CompletableFuture.runAsync(journal::heal)
+                .whenComplete((v, t) -> retryWhileBroken(journal, ticker)),
+                java.util.concurrent.TimeUnit.SECONDS.toNanos(JobJournal.RETRY_SECONDS));
     }
 
     @Produces
