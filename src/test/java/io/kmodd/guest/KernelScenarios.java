@@ -523,10 +523,15 @@ abstract class KernelScenarios {
                 + " ] && break; sleep 0.1; done; true");
         java.util.Map<String, String> accepted = new java.util.LinkedHashMap<>();
         int refused = 0;
-        for (String m : TWENTY) {
-            String code = guest.run("cat /tmp/crash/" + m + ".code");
+        // One line per module, read in one go: its status, then the body it got (a job, when 202).
+        List<String> answers = guest.run("for m in " + String.join(" ", TWENTY) + "; do"
+                + " echo \"$(cat /tmp/crash/$m.code) $(cat /tmp/crash/$m.body 2>/dev/null | tr -d '\\n')\"; done").lines().toList();
+        assertThat(answers).hasSize(TWENTY.size());
+        for (int i = 0; i < TWENTY.size(); i++) {
+            String m = TWENTY.get(i);
+            String code = answers.get(i).split(" ", 2)[0];
             if (code.equals("202")) {
-                accepted.put(new JsonPath(guest.run("cat /tmp/crash/" + m + ".body")).getString("id"), m);
+                accepted.put(new JsonPath(answers.get(i).split(" ", 2)[1]).getString("id"), m);
             } else {
                 // 000: its connection went with the daemon before an answer, so no job the caller knows of.
                 // Anything else came from the restarted daemon: never a 5xx.

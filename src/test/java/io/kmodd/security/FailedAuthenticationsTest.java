@@ -2,11 +2,9 @@ package io.kmodd.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import io.kmodd.testing.SteppedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,23 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FailedAuthenticationsTest {
-    private Instant now = Instant.parse("2026-11-27T10:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final SteppedClock clock = new SteppedClock(Instant.parse("2026-11-27T10:00:00Z"));
     private final List<Map<String, Object>> lines = new ArrayList<>();
 
     private static Map<String, Object> record(String source) {
@@ -49,7 +31,7 @@ class FailedAuthenticationsTest {
         }
         assertThat(lines).hasSize(1);
         assertThat(lines.get(0)).containsKey("coalescing");
-        now = now.plusSeconds(61);
+        clock.advance(Duration.ofSeconds(61));
         f.flush();
         assertThat(lines).hasSize(2);
         assertThat(lines.get(1)).containsEntry("event", "failed-authentications").containsEntry("count", 19_999L)
@@ -68,7 +50,7 @@ class FailedAuthenticationsTest {
         }
         assertThat(f.tracked()).isLessThanOrEqualTo(FailedAuthentications.MAX_SOURCES + 1);
         assertThat(lines).hasSize(FailedAuthentications.MAX_SOURCES + 1);
-        now = now.plusSeconds(60);
+        clock.advance(Duration.ofSeconds(60));
         f.flush();
         assertThat(f.tracked()).isZero();
         long counted = lines.stream().filter(l -> "failed-authentications".equals(l.get("event")))

@@ -18,10 +18,6 @@ public final class SteppedClock extends Clock {
         now = now.plus(d);
     }
 
-    public void set(Instant t) {
-        now = t;
-    }
-
     @Override
     public ZoneId getZone() {
         return ZoneOffset.UTC;
