@@ -12,7 +12,7 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * kmoddctl: kmodd for a person at a shell. A plain JDK program (picocli for the command line, Jackson for
- * JSON, the JDK's HTTP client, or HTTP over the Unix socket), so that its start, paid on every call,
+ * JSON, plain HTTP/1.1 over TCP or the Unix socket, the JDK's HTTP client for https), so that its start, paid on every call,
  * stays short. It talks to kmodd only through the REST API, never to the kernel.
  */
 @Command(name = "kmoddctl", mixinStandardHelpOptions = true, versionProvider = Kmoddctl.Version.class,
@@ -75,7 +75,7 @@ public final class Kmoddctl {
         Transport transport;
         String where;
         if (sock != null) {
-            transport = new UnixSocketTransport(sock);
+            transport = PlainHttpTransport.unixSocket(sock);
             where = "unix:" + sock;
         } else {
             where = Optional.ofNullable(url).or(() -> Optional.ofNullable(env.get("KMODD_URL")).filter(s -> !s.isBlank()))
@@ -86,7 +86,14 @@ public final class Kmoddctl {
             } catch (IllegalArgumentException e) {
                 throw new Failure(ExitCodes.USAGE, "--url must be a URL such as http://127.0.0.1:8080 (got " + where + ")");
             }
-            transport = new TcpTransport(base);
+            if ("https".equalsIgnoreCase(base.getScheme())) {
+                transport = new TlsTransport(base);
+            } else if ("http".equalsIgnoreCase(base.getScheme()) && base.getHost() != null) {
+                transport = PlainHttpTransport.tcp(base);
+            } else {
+                throw new Failure(ExitCodes.USAGE, "--url must be http://HOST:PORT or https://HOST:PORT, such as"
+                        + " http://127.0.0.1:8080 (got " + where + ")");
+            }
         }
         return new Session(transport, where, TokenSource.token(env, tokensFile, leastRole), json, out, tty);
     }

@@ -129,6 +129,9 @@ class KmoddctlTest {
         Result r = run("--url", "http://127.0.0.1:1", "list");
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(r.err()).startsWith("kmoddctl: cannot reach kmodd at http://127.0.0.1:1");
+        Result notHttp = run("--url", "ftp://127.0.0.1:8080", "list");
+        assertThat(notHttp.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(notHttp.err()).contains("--url must be http://HOST:PORT or https://HOST:PORT", "(got ftp://127.0.0.1:8080)");
         assertThat(run("--help").out()).contains("Exit status: 0 done; 1 refused or failed", "KMODD_TOKEN");
     }
 }

@@ -19,15 +19,19 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** HTTP over a Unix socket (chunked event streams, sized bodies) and where the token comes from. */
+/** Plain HTTP over a Unix socket and TCP (chunked event streams, sized bodies) and where the token comes from. */
 class TransportsTest {
     @TempDir
     Path dir;
 
-    /** Serves one connection with {@code answer} and returns the request it read. */
+    /** Serves one connection on a Unix socket with {@code answer} and returns the request it read. */
     private CompletableFuture<String> serveOnce(Path sock, String answer) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(sock));
+        return serveOnce(server, answer);
+    }
+
+    private static CompletableFuture<String> serveOnce(ServerSocketChannel server, String answer) {
         return CompletableFuture.supplyAsync(() -> {
             try (server; SocketChannel c = server.accept()) {
                 ByteBuffer buf = ByteBuffer.allocate(8192);
@@ -64,7 +68,7 @@ class TransportsTest {
         CompletableFuture<String> request = serveOnce(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n" + chunked);
         List<String> lines = new ArrayList<>();
-        Transport.Answer a = new UnixSocketTransport(sock).stream("POST", "/modules/loop/unload?timeout=1s",
+        Transport.Answer a = PlainHttpTransport.unixSocket(sock).stream("POST", "/modules/loop/unload?timeout=1s",
                 Map.of("Accept", "text/event-stream"), null, lines::add);
         assertThat(a.status()).isEqualTo(200);
         assertThat(String.join("\n", lines) + "\n").isEqualTo(events);
@@ -78,12 +82,38 @@ class TransportsTest {
         String problem = "{\"detail\":\"loop is not loaded\"}";
         CompletableFuture<String> request = serveOnce(sock, "HTTP/1.1 404 Not Found\r\nContent-Length: " + problem.length()
                 + "\r\nContent-Type: application/problem+json\r\n\r\n" + problem + "trailing garbage never read");
-        Transport.Answer a = new UnixSocketTransport(sock).send("PUT", "modules/x", Map.of(), "{\"load\":true}");
+        Transport.Answer a = PlainHttpTransport.unixSocket(sock).send("PUT", "modules/x", Map.of(), "{\"load\":true}");
         assertThat(a.status()).isEqualTo(404);
         assertThat(a.body()).isEqualTo(problem);
         assertThat(a.headers()).containsEntry("content-type", "application/problem+json");
         // A path as the commands write it (relative to kmodd's root) goes out absolute.
         assertThat(request.get(5, TimeUnit.SECONDS)).startsWith("PUT /modules/x HTTP/1.1\r\n").contains("Content-Length: 13\r\n");
+    }
+
+    @Test
+    void overTcpTheHostHeaderNamesTheServerAndAUrlPathPrefixesEveryRequest() throws Exception {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+        int port = ((java.net.InetSocketAddress) server.getLocalAddress()).getPort();
+        CompletableFuture<String> request = serveOnce(server, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]");
+        Transport.Answer a = PlainHttpTransport.tcp(java.net.URI.create("http://127.0.0.1:" + port + "/kmodd/"))
+                .send("GET", "modules", Map.of("Accept", "application/json"), null);
+        assertThat(a.status()).isEqualTo(200);
+        assertThat(a.body()).isEqualTo("[]");
+        assertThat(request.get(5, TimeUnit.SECONDS)).startsWith("GET /kmodd/modules HTTP/1.1\r\n")
+                .contains("Host: 127.0.0.1:" + port + "\r\n", "Connection: close\r\n");
+    }
+
+    @Test
+    void aRefusedConnectionIsAnIoErrorNamingNothingElse() throws Exception {
+        int port;
+        try (ServerSocketChannel closed = ServerSocketChannel.open()) {
+            closed.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            port = ((java.net.InetSocketAddress) closed.getLocalAddress()).getPort();
+        }
+        Transport t = PlainHttpTransport.tcp(java.net.URI.create("http://127.0.0.1:" + port + "/"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.send("GET", "modules", Map.of(), null))
+                .isInstanceOf(IOException.class);
     }
 
     @Test

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -19,15 +21,63 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * HTTP/1.1 over kmodd's Unix domain socket (JDK 16's AF_UNIX channels; the JDK's HTTP client speaks TCP
- * only): one request per connection ({@code Connection: close}), a body sized by Content-Length, chunked
- * transfer coding (event streams), or the connection's end.
+ * Plain HTTP/1.1 to kmodd over its Unix domain socket (JDK 16's AF_UNIX channels) or over TCP: one request
+ * per connection ({@code Connection: close}), a body sized by Content-Length, chunked transfer coding
+ * (event streams), or the connection's end. kmoddctl's start is paid on every call, and this is a few
+ * classes of java.nio where the JDK's HTTP client starts a selector thread and its asynchronous machinery
+ * (about a third of a call's start); that client is kept for https ({@link TlsTransport}).
  */
-final class UnixSocketTransport implements Transport {
-    private final Path socket;
+final class PlainHttpTransport implements Transport {
+    private static final int CONNECT_TIMEOUT_MS = 5_000;
+    private final String where;
+    private final String host;
+    private final String prefix;
+    private final Connector connector;
 
-    UnixSocketTransport(Path socket) {
-        this.socket = socket;
+    /** Opens a connected channel. */
+    private interface Connector {
+        SocketChannel open() throws IOException;
+    }
+
+    private PlainHttpTransport(String where, String host, String prefix, Connector connector) {
+        this.where = where;
+        this.host = host;
+        this.prefix = prefix;
+        this.connector = connector;
+    }
+
+    /** Over kmodd's Unix domain socket. */
+    static PlainHttpTransport unixSocket(Path socket) {
+        return new PlainHttpTransport(socket.toString(), "localhost", "/", () -> {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return ch;
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Over TCP to an http:// URL's host and port (80 when it names none), within a connect timeout; a path in
+     * the URL (kmodd behind a proxy) prefixes every request's.
+     */
+    static PlainHttpTransport tcp(URI url) {
+        int port = url.getPort() < 0 ? 80 : url.getPort();
+        String authority = url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        return new PlainHttpTransport(authority, authority, path.endsWith("/") ? path : path + "/", () -> {
+            SocketChannel ch = SocketChannel.open();
+            try {
+                ch.socket().connect(new InetSocketAddress(url.getHost(), port), CONNECT_TIMEOUT_MS);
+                return ch;
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        });
     }
 
     @Override
@@ -43,12 +93,11 @@ final class UnixSocketTransport implements Transport {
 
     private Answer exchange(String method, String pathAndQuery, Map<String, String> headers, String body, Consumer<String> lines)
             throws IOException {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+        try (SocketChannel ch = connector.open()) {
             byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-            String target = pathAndQuery.startsWith("/") ? pathAndQuery : "/" + pathAndQuery;
+            String target = prefix + (pathAndQuery.startsWith("/") ? pathAndQuery.substring(1) : pathAndQuery);
             StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                    .append("Host: localhost\r\nConnection: close\r\n");
+                    .append("Host: ").append(host).append("\r\nConnection: close\r\n");
             headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
             if (body != null) {
                 head.append("Content-Length: ").append(payload.length).append("\r\n");
@@ -62,7 +111,7 @@ final class UnixSocketTransport implements Transport {
             String status = line(in);
             String[] f = status.split(" ", 3);
             if (f.length < 2 || !f[0].startsWith("HTTP/")) {
-                throw new IOException("not an HTTP answer from " + socket + ": " + status);
+                throw new IOException("not an HTTP answer from " + where + ": " + status);
             }
             int code = Integer.parseInt(f[1]);
             Map<String, String> h = new HashMap<>();

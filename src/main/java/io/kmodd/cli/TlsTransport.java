@@ -14,12 +14,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** HTTP over TCP with the JDK's client (TLS when the URL is https; the JDK's trust store and key store). */
-final class TcpTransport implements Transport {
+/** HTTPS with the JDK's client (its trust store and key store, as the JDK's system properties set them). */
+final class TlsTransport implements Transport {
     private final URI base;
     private final HttpClient http;
 
-    TcpTransport(URI base) {
+    TlsTransport(URI base) {
         this.base = base;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     }
