@@ -11,26 +11,51 @@ final class InstalledPackage implements Deployment {
     static final String TOKENS = "/etc/kmodd/tokens";
     private final Guest guest;
     private final Guest.Result install;
+    private final Tokens tokens;
 
-    private InstalledPackage(Guest guest, Guest.Result install) {
+    private InstalledPackage(Guest guest, Guest.Result install, Tokens tokens) {
         this.guest = guest;
         this.install = install;
+        this.tokens = tokens;
     }
 
-    /**
-     * Installs the freshly built package exactly as the README says, then gives the suite's viewer and
-     * operator the tokens an administrator would add (the package makes the admin's), restarting the
-     * service so that it reads them, as the README tells an administrator to.
-     */
-    static InstalledPackage install(Guest guest) throws Exception {
+    /** Where the installed service's tokens come from. */
+    enum Tokens {
+        /**
+         * A new host as the README's install finds it: the postinst makes the tokens file with an admin's
+         * token; the suite then adds a viewer's and an operator's and restarts the service to read them, as
+         * the README tells an administrator to.
+         */
+        MADE_BY_THE_POSTINST,
+        /**
+         * A host whose tokens file (admin, operator, viewer) an administrator or a configuration tool put in
+         * place before the install: the postinst keeps it as it is, and the service it starts reads it.
+         */
+        IN_PLACE_BEFORE_THE_INSTALL
+    }
+
+    /** Installs the freshly built package exactly as the README says, the tokens as {@code tokens} says. */
+    static InstalledPackage install(Guest guest, Tokens tokens) throws Exception {
+        String token = "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')";
+        if (tokens == Tokens.IN_PLACE_BEFORE_THE_INSTALL) {
+            guest.run("install -d -m 755 /etc/kmodd && umask 077 && for role in admin operator viewer; do"
+                    + " echo \"guest-$role $role " + token + "\"; done > " + TOKENS + " && sha256sum " + TOKENS + " > /root/tokens.sum");
+        }
         Guest.Result apt = guest.sh("cd " + Guest.project() + " && apt install ./target/kmodd_*_amd64.deb </dev/null 2>&1");
-        InstalledPackage p = new InstalledPackage(guest, apt);
-        if (apt.rc() == 0) {
-            guest.run("for role in viewer operator; do echo \"guest-$role $role $(head -c 24 /dev/urandom | base64 | tr '+/' '-_')\";"
+        InstalledPackage p = new InstalledPackage(guest, apt, tokens);
+        if (apt.rc() == 0 && tokens == Tokens.MADE_BY_THE_POSTINST) {
+            guest.run("for role in viewer operator; do echo \"guest-$role $role " + token + "\";"
                     + " done >> " + TOKENS + " && systemctl restart kmodd");
+        }
+        if (apt.rc() == 0) {
             guest.awaitUp(Duration.ofMinutes(3));
         }
         return p;
+    }
+
+    /** Where this installation's tokens came from. */
+    Tokens tokens() {
+        return tokens;
     }
 
     /** What {@code apt install} printed, and its exit code. */

@@ -75,6 +75,12 @@ abstract class KernelScenarios {
 
     /** As {@link #bootOn(String, Guest.Boot)}, on the root filesystem of {@code userland}. */
     static void bootOn(String kernelSeries, Guest.Boot boot, Guest.Userland userland) throws Exception {
+        bootOn(kernelSeries, boot, userland, InstalledPackage.Tokens.MADE_BY_THE_POSTINST);
+    }
+
+    /** As {@link #bootOn(String, Guest.Boot, Guest.Userland)}; an installed package's tokens as {@code tokens} says. */
+    static void bootOn(String kernelSeries, Guest.Boot boot, Guest.Userland userland, InstalledPackage.Tokens tokens)
+            throws Exception {
         bootedAt = System.nanoTime();
         // Every target runs in the same JVM: what a target started in its guest is its own.
         zstdKmoddStarted = false;
@@ -87,7 +93,7 @@ abstract class KernelScenarios {
         String cold = g.run(javaVersion);
         System.out.println("target " + target + ": " + g.run("uname -r") + "; in the guest `java -version` takes "
                 + g.run(javaVersion) + " ms (" + cold + " ms cold; " + g.run("java -version 2>&1 | head -n 1") + ")");
-        deployment = boot == Guest.Boot.SYSTEMD ? InstalledPackage.install(g) : new HandStarted(g);
+        deployment = boot == Guest.Boot.SYSTEMD ? InstalledPackage.install(g, tokens) : new HandStarted(g);
         RestAssured.baseURI = g.kmoddUrl();
         RestAssured.port = g.kmoddPort();
         operatorToken = deployment.token("operator");
