@@ -17,6 +17,9 @@
 #   forty starts here, both while this machine was busy with a build; the suite's JVMs run C1 only, as
 #   the unit does, and the suite fails a target whose guest wrote any JVM crash report. One vCPU or one
 #   TCG thread avoids the race but makes kmodd's start four times slower (README, "The guest's CPU").
+#   KMODD_GUEST_CPU_QUOTA (percent of one of this machine's cores that QEMU may use, all its threads
+#   together, e.g. 80; unset: no bound): a slower machine made on this one, to check that the suite passes
+#   where emulation is slower (root; a cgroup v1 cpu or v2 cpu.max bound around QEMU).
 set -eu
 mode=$1
 kport=$2
@@ -53,6 +56,24 @@ if [ "$mode" = systemd ]; then
     boot="kmodd_boot=systemd kmodd_script=$here/prepare-systemd-root.sh net.ifnames=0"
 else
     boot="kmodd_script=$here/guest-main.sh kmodd_args=$mode"
+fi
+if [ -n "${KMODD_GUEST_CPU_QUOTA:-}" ]; then
+    case $KMODD_GUEST_CPU_QUOTA in *[!0-9]*|"") echo "run-guest: KMODD_GUEST_CPU_QUOTA must be a whole percent, such as 80" >&2; exit 2;; esac
+    quota=$((KMODD_GUEST_CPU_QUOTA * 1000))
+    if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+        for old in /sys/fs/cgroup/cpu/kmodd-guest-*; do [ -d "$old" ] && rmdir "$old" 2>/dev/null || true; done
+        cg=/sys/fs/cgroup/cpu/kmodd-guest-$$
+        mkdir -p "$cg" && echo 100000 > "$cg/cpu.cfs_period_us" && echo "$quota" > "$cg/cpu.cfs_quota_us"
+    elif [ -f /sys/fs/cgroup/cgroup.controllers ] && [ -w /sys/fs/cgroup ]; then
+        for old in /sys/fs/cgroup/kmodd-guest-*; do [ -d "$old" ] && rmdir "$old" 2>/dev/null || true; done
+        cg=/sys/fs/cgroup/kmodd-guest-$$
+        echo +cpu > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+        mkdir -p "$cg" && echo "$quota 100000" > "$cg/cpu.max"
+    else
+        echo "run-guest: KMODD_GUEST_CPU_QUOTA needs root and a writable cgroup cpu controller" >&2; exit 2
+    fi
+    echo $$ > "$cg/cgroup.procs"
+    echo "run-guest: QEMU bound to ${KMODD_GUEST_CPU_QUOTA}% of one core ($cg)" >&2
 fi
 exec qemu-system-x86_64 -accel "tcg,thread=${KMODD_GUEST_TCG_THREAD:-multi}" -cpu "${KMODD_GUEST_CPU:-max}" -smp "${KMODD_GUEST_SMP:-2}" -m 2048 -display none -monitor none -no-reboot \
     -serial "file:$out/console.log" \

@@ -11,6 +11,9 @@ sealed interface Deployment permits HandStarted, InstalledPackage {
     /** The token of a role (viewer, operator, admin), as the guest holds it. */
     String token(String role) throws Exception;
 
+    /** A shell expression for the running daemon's pid in the guest. */
+    String pid();
+
     /** Kills kmodd with SIGKILL, as a crash would, and waits until it answers again. */
     default void crash() throws Exception {
         crash("true", "true");

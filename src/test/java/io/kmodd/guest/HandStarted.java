@@ -13,6 +13,11 @@ record HandStarted(Guest guest) implements Deployment {
     }
 
     @Override
+    public String pid() {
+        return "$(cat /tmp/kmodd.pid)";
+    }
+
+    @Override
     public void crash(String beforeStop, String whileStopped) throws Exception {
         guest.run(beforeStop + "; kill -STOP $(cat /tmp/kmodd.pid); " + whileStopped);
         restart("-9");

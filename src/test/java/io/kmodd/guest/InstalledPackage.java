@@ -73,6 +73,11 @@ final class InstalledPackage implements Deployment {
         return guest.run("awk '$2==\"" + role + "\"{print $3}' " + TOKENS);
     }
 
+    @Override
+    public String pid() {
+        return "$(systemctl show -p MainPID --value kmodd)";
+    }
+
     /** systemd restarts the killed service (Restart=on-failure); this waits for the new process to answer. */
     @Override
     public void crash(String beforeStop, String whileStopped) throws Exception {

@@ -92,7 +92,9 @@ abstract class KernelScenarios {
         String javaVersion = "t0=$(date +%s%N); java -version >/dev/null 2>&1; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 ))";
         String cold = g.run(javaVersion);
         System.out.println("target " + target + ": " + g.run("uname -r") + "; in the guest `java -version` takes "
-                + g.run(javaVersion) + " ms (" + cold + " ms cold; " + g.run("java -version 2>&1 | head -n 1") + ")");
+                + g.run(javaVersion) + " ms (" + cold + " ms cold; " + g.run("java -version 2>&1 | head -n 1") + ")"
+                + (System.getenv("KMODD_GUEST_CPU_QUOTA") == null ? ""
+                        : "; QEMU bound to " + System.getenv("KMODD_GUEST_CPU_QUOTA") + "% of one core"));
         deployment = boot == Guest.Boot.SYSTEMD ? InstalledPackage.install(g, tokens) : new HandStarted(g);
         RestAssured.baseURI = g.kmoddUrl();
         RestAssured.port = g.kmoddPort();
@@ -957,6 +959,51 @@ abstract class KernelScenarios {
             guest.run("kill $(cat /tmp/ansible-holder) 2>/dev/null; true");
             given().delete("/modules/loop/persistence");
         }
+    }
+
+    /**
+     * What fstests and blktests do all day, as the kmod patient-removal series was written for: cycles of a
+     * load, a holder (an open /dev/loop0) that lets go after a random 0-300 ms, and a patient unload with a
+     * timeout. Every unload succeeds and the module is gone from /proc/modules after it; once idle, kmodd's
+     * threads and open descriptors are back where they were before the loop.
+     */
+    @Test
+    @Order(23)
+    void aTestSuiteLoopOfLoadHoldAndPatientUnloadEndsEveryTimeAndLeaksNothing() throws Exception {
+        String counts = "p=" + deployment.pid() + "; echo $(ls /proc/$p/task | wc -l) $(ls /proc/$p/fd | wc -l)";
+        // One cycle first, so that what a first request starts lazily is there before the count.
+        cycle(0);
+        String[] before = guest.run(counts).split(" ");
+        long seed = System.nanoTime();
+        java.util.Random random = new java.util.Random(seed);
+        int cycles = 24;
+        long started = System.nanoTime();
+        List<Integer> waits = new ArrayList<>();
+        for (int i = 0; i < cycles; i++) {
+            waits.add(cycle(random.nextInt(301)));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        // Idle: what a cycle's requests started ends with them (up to a minute for pools that shrink).
+        String after = guest.run("b_t=" + before[0] + "; b_f=" + before[1] + "; for i in $(seq 1 600); do set -- $(" + counts
+                + "); [ $1 -le $b_t ] && [ $2 -le $b_f ] && break; sleep 0.1; done; echo $1 $2");
+        System.out.printf("test-suite loop: %d cycles in %.1f s (seed %d), unload jobs took %s ms; threads %s -> %s, descriptors %s -> %s%n",
+                cycles, seconds, seed, waits, before[0], after.split(" ")[0], before[1], after.split(" ")[1]);
+        assertThat(Integer.parseInt(after.split(" ")[0])).as("threads once idle").isLessThanOrEqualTo(Integer.parseInt(before[0]));
+        assertThat(Integer.parseInt(after.split(" ")[1])).as("descriptors once idle").isLessThanOrEqualTo(Integer.parseInt(before[1]));
+    }
+
+    /** One cycle of the test-suite loop: load loop, hold it for {@code holdMs}, patient unload; its wait in ms. */
+    private static int cycle(int holdMs) throws Exception {
+        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        // The holder has /dev/loop0 open before the unload is asked for, and closes it holdMs later.
+        guest.run("rm -f /tmp/cycle-held; (exec 3</dev/loop0; touch /tmp/cycle-held; sleep " + holdMs / 1000.0
+                + ") >/dev/null 2>&1 & until [ -e /tmp/cycle-held ]; do sleep 0.01; done");
+        Response r = given().post("/modules/loop/unload?timeout=30s");
+        assertThat(r.statusCode()).as(r.asString()).isIn(200, 202);
+        JsonPath job = awaitJob(r.path("id"), Duration.ofMinutes(1));
+        assertThat(job.getString("state")).as(job.prettify()).isEqualTo("succeeded");
+        assertThat(loaded("loop")).as("loop after its unload said succeeded").isFalse();
+        return (int) Duration.between(Instant.parse(job.getString("startedAt")), Instant.parse(job.getString("finishedAt"))).toMillis();
     }
 
     /**
