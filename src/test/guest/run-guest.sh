@@ -60,17 +60,20 @@ fi
 if [ -n "${KMODD_GUEST_CPU_QUOTA:-}" ]; then
     case $KMODD_GUEST_CPU_QUOTA in *[!0-9]*|"") echo "run-guest: KMODD_GUEST_CPU_QUOTA must be a whole percent, such as 80" >&2; exit 2;; esac
     quota=$((KMODD_GUEST_CPU_QUOTA * 1000))
-    if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
-        for old in /sys/fs/cgroup/cpu/kmodd-guest-*; do [ -d "$old" ] && rmdir "$old" 2>/dev/null || true; done
-        cg=/sys/fs/cgroup/cpu/kmodd-guest-$$
-        mkdir -p "$cg" && echo 100000 > "$cg/cpu.cfs_period_us" && echo "$quota" > "$cg/cpu.cfs_quota_us"
-    elif [ -f /sys/fs/cgroup/cgroup.controllers ] && [ -w /sys/fs/cgroup ]; then
-        for old in /sys/fs/cgroup/kmodd-guest-*; do [ -d "$old" ] && rmdir "$old" 2>/dev/null || true; done
-        cg=/sys/fs/cgroup/kmodd-guest-$$
-        echo +cpu > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
-        mkdir -p "$cg" && echo "$quota 100000" > "$cg/cpu.max"
+    if [ -w /sys/fs/cgroup/cpu ] && [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then base=/sys/fs/cgroup/cpu
+    elif [ -f /sys/fs/cgroup/cgroup.controllers ] && [ -w /sys/fs/cgroup ]; then base=/sys/fs/cgroup
     else
         echo "run-guest: KMODD_GUEST_CPU_QUOTA needs root and a writable cgroup cpu controller" >&2; exit 2
+    fi
+    # Earlier guests' groups, empty once their QEMU has gone (rmdir removes only those).
+    for old in "$base"/kmodd-guest-*; do [ -d "$old" ] && rmdir "$old" 2>/dev/null || true; done
+    cg=$base/kmodd-guest-$$
+    mkdir -p "$cg"
+    if [ "$base" = /sys/fs/cgroup/cpu ]; then
+        echo 100000 > "$cg/cpu.cfs_period_us" && echo "$quota" > "$cg/cpu.cfs_quota_us"
+    else
+        echo +cpu > "$base/cgroup.subtree_control" 2>/dev/null || true
+        echo "$quota 100000" > "$cg/cpu.max"
     fi
     echo $$ > "$cg/cgroup.procs"
     echo "run-guest: QEMU bound to ${KMODD_GUEST_CPU_QUOTA}% of one core ($cg)" >&2

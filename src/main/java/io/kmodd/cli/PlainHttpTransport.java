@@ -48,16 +48,8 @@ final class PlainHttpTransport implements Transport {
 
     /** Over kmodd's Unix domain socket. */
     static PlainHttpTransport unixSocket(Path socket) {
-        return new PlainHttpTransport(socket.toString(), "localhost", "/", () -> {
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            try {
-                ch.connect(UnixDomainSocketAddress.of(socket));
-                return ch;
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
-            }
-        });
+        return new PlainHttpTransport(socket.toString(), "localhost", "/",
+                () -> connected(SocketChannel.open(StandardProtocolFamily.UNIX), ch -> ch.connect(UnixDomainSocketAddress.of(socket))));
     }
 
     /**
@@ -68,16 +60,24 @@ final class PlainHttpTransport implements Transport {
         int port = url.getPort() < 0 ? 80 : url.getPort();
         String authority = url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort());
         String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        return new PlainHttpTransport(authority, authority, path.endsWith("/") ? path : path + "/", () -> {
-            SocketChannel ch = SocketChannel.open();
-            try {
-                ch.socket().connect(new InetSocketAddress(url.getHost(), port), CONNECT_TIMEOUT_MS);
-                return ch;
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
-            }
-        });
+        return new PlainHttpTransport(authority, authority, path.endsWith("/") ? path : path + "/", () -> connected(SocketChannel.open(),
+                ch -> ch.socket().connect(new InetSocketAddress(url.getHost(), port), CONNECT_TIMEOUT_MS)));
+    }
+
+    /** How a fresh channel is connected. */
+    private interface Connect {
+        void to(SocketChannel ch) throws IOException;
+    }
+
+    /** {@code ch} once {@code connect} has connected it; closed if that fails. */
+    private static SocketChannel connected(SocketChannel ch, Connect connect) throws IOException {
+        try {
+            connect.to(ch);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     @Override

@@ -43,11 +43,11 @@ final class InstalledPackage implements Deployment {
         }
         Guest.Result apt = guest.sh("cd " + Guest.project() + " && apt install ./target/kmodd_*_amd64.deb </dev/null 2>&1");
         InstalledPackage p = new InstalledPackage(guest, apt, tokens);
-        if (apt.rc() == 0 && tokens == Tokens.MADE_BY_THE_POSTINST) {
-            guest.run("for role in viewer operator; do echo \"guest-$role $role " + token + "\";"
-                    + " done >> " + TOKENS + " && systemctl restart kmodd");
-        }
         if (apt.rc() == 0) {
+            if (tokens == Tokens.MADE_BY_THE_POSTINST) {
+                guest.run("for role in viewer operator; do echo \"guest-$role $role " + token + "\";"
+                        + " done >> " + TOKENS + " && systemctl restart kmodd");
+            }
             guest.awaitUp(Duration.ofMinutes(3));
         }
         return p;

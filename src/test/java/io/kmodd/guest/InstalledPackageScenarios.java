@@ -85,7 +85,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
                 + " w=$(systemctl show -p WatchdogTimestampMonotonic --value kmodd); [ $(( w - a )) -ge 25000000 ] &&"
                 + " { echo \"pinged $(( (w - a) / 1000000 )) s after ready\"; exit 0; }; sleep 0.1; done;"
                 + " echo \"no ping: the watchdog stamp is $(( (w - a) / 1000000 )) s after ready\"");
-        assertThat(pinged).as("the watchdog, up to 75 s").startsWith("pinged");
+        assertThat(pinged).as("the watchdog, 750 looks 0.1 s apart").startsWith("pinged");
         System.out.println("systemd watchdog: " + pinged);
         // The exposure systemd itself computes for the running service.
         assertThat(exposure()).isLessThanOrEqualTo(2.0);

@@ -996,8 +996,9 @@ abstract class KernelScenarios {
     private static int cycle(int holdMs) throws Exception {
         given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         // The holder has /dev/loop0 open before the unload is asked for, and closes it holdMs later.
-        guest.run("rm -f /tmp/cycle-held; (exec 3</dev/loop0; touch /tmp/cycle-held; sleep " + holdMs / 1000.0
-                + ") >/dev/null 2>&1 & until [ -e /tmp/cycle-held ]; do sleep 0.01; done");
+        assertThat(guest.run("rm -f /tmp/cycle-held; (exec 3</dev/loop0; touch /tmp/cycle-held; sleep " + holdMs / 1000.0
+                + ") >/dev/null 2>&1 & for i in $(seq 1 3000); do [ -e /tmp/cycle-held ] && { echo held; exit 0; }; sleep 0.01; done;"
+                + " echo 'no holder: /dev/loop0 did not open'")).isEqualTo("held");
         Response r = given().post("/modules/loop/unload?timeout=30s");
         assertThat(r.statusCode()).as(r.asString()).isIn(200, 202);
         JsonPath job = awaitJob(r.path("id"), Duration.ofMinutes(1));
