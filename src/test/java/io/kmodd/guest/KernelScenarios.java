@@ -98,6 +98,7 @@ abstract class KernelScenarios {
         deployment = boot == Guest.Boot.SYSTEMD ? InstalledPackage.install(g, tokens) : new HandStarted(g);
         RestAssured.baseURI = g.kmoddUrl();
         RestAssured.port = g.kmoddPort();
+        RestAssured.config = RestAssured.config().httpClient(SlirpConnects.oneAtATime());
         operatorToken = deployment.token("operator");
     }
 
