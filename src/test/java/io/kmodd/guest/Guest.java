@@ -212,7 +212,8 @@ public final class Guest implements AutoCloseable {
         return sh(script, Duration.ofMinutes(5));
     }
 
-    private Result sh(String script, Duration timeout) throws IOException, InterruptedException {
+    /** As {@link #sh(String)}, waiting at most {@code timeout} for it. */
+    Result sh(String script, Duration timeout) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/cgi-bin/sh"))
                 .timeout(timeout).POST(HttpRequest.BodyPublishers.ofString(script)).build(),
                 HttpResponse.BodyHandlers.ofString());
