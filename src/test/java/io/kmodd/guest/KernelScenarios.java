@@ -140,7 +140,15 @@ abstract class KernelScenarios {
 
     /** Sum of a kmodd counter's series whose labels contain every given fragment. */
     private static double metric(String name, String... labelFragments) {
-        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metricIn(scrape(), name, labelFragments);
+    }
+
+    private static String scrape() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
+    /** As {@link #metric(String, String...)}, in a scrape already taken. */
+    private static double metricIn(String text, String name, String... labelFragments) {
         double sum = 0;
         Matcher m = Pattern.compile("^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(text);
         while (m.find()) {
@@ -389,7 +397,7 @@ abstract class KernelScenarios {
         assertThat(loaded("dummy")).isFalse();
         double racesBefore = raceAnswers();
         ModuleTimeline.start(guest);
-        long[] guestMinusHost = guestMinusHost();
+        long[] guestMinusHost = ModuleTimeline.guestMinusHost(guest);
         // Half a minute by default: the loop costs its length on every target, and the test command's budget is 30
         // minutes on a slow machine. -Dkmodd.racer.seconds=60 runs it for the minute the issue asked for.
         int seconds = Integer.getInteger("kmodd.racer.seconds", 30);
@@ -420,7 +428,7 @@ abstract class KernelScenarios {
             answers.addAll(f.get(3, TimeUnit.MINUTES));
         }
         pool.shutdown();
-        long[] after = guestMinusHost();
+        long[] after = ModuleTimeline.guestMinusHost(guest);
         long[] bracket = {Math.min(guestMinusHost[0], after[0]), Math.max(guestMinusHost[1], after[1])};
         ModuleTimeline kernel = ModuleTimeline.stop(guest, "dummy");
         guest.run("rmmod dummy 2>/dev/null; true");
@@ -446,49 +454,30 @@ abstract class KernelScenarios {
 
     /** How many times the kernel has answered kmodd with a racing party's errno (EEXIST, EBUSY, EAGAIN, ENOENT). */
     private static double raceAnswers() {
-        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("^kmodd_kernel_calls_total\\{[^}]*errno=\"(EEXIST|EBUSY|EAGAIN|ENOENT)\"[^}]*\\} ([0-9.eE+-]+)$",
-                Pattern.MULTILINE).matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(2));
-        }
-        return sum;
-    }
-
-    /** The guest's wall clock minus the host's, least and most, in nanoseconds: a reading between two of the host's. */
-    private static long[] guestMinusHost() throws Exception {
-        Instant before = Instant.now();
-        String guestNow = guest.run("date +%s.%N");
-        Instant after = Instant.now();
-        long g = new java.math.BigDecimal(guestNow).movePointRight(9).longValueExact();
-        return new long[] {g - epochNanos(after), g - epochNanos(before)};
-    }
-
-    private static long epochNanos(Instant i) {
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+        String text = scrape();
+        return Arrays.stream(new String[] {"EEXIST", "EBUSY", "EAGAIN", "ENOENT"})
+                .mapToDouble(e -> metricIn(text, "kmodd_kernel_calls_total", "errno=\"" + e + "\"")).sum();
     }
 
     /** One answer kmodd gave a racing client, judged against the kernel's record. */
     private record RaceAnswer(String operation, Instant sent, Instant answered, int status, String body, JsonPath job) {
+        /** The answer as it arrived; its job is the body when a wait ended with the job (200 with an id). */
         static RaceAnswer of(String operation, Instant sent, Response r) {
-            return new RaceAnswer(operation, sent, Instant.now(), r.statusCode(), r.asString(), null);
+            Instant answered = Instant.now();
+            JsonPath body = r.statusCode() == 200 ? r.jsonPath() : null;
+            return new RaceAnswer(operation, sent, answered, r.statusCode(), r.asString(),
+                    body != null && body.getString("id") != null ? body : null);
         }
 
+        /** The same answer with the job it began, followed to its end. */
         RaceAnswer withJob(JsonPath finished) {
             return new RaceAnswer(operation, sent, answered, status, body, finished);
         }
 
-        /** The job this answer is about: the one it waited for, or the one its body is; null for no job. */
-        JsonPath finished() {
-            return job != null ? job : status == 200 && new JsonPath(body).getString("id") != null ? new JsonPath(body) : null;
-        }
-
         /** What it was, for the counts: the operation, its status, and the job's state or what the answer said. */
         String kind() {
-            JsonPath j = finished();
-            if (j != null) {
-                return operation + " job " + j.getString("state");
+            if (job != null) {
+                return operation + " job " + job.getString("state");
             }
             if (status == 200 && body.contains("\"alreadyLoaded\":true")) {
                 return operation + " already loaded";
@@ -501,7 +490,7 @@ abstract class KernelScenarios {
             if (body.matches("(?s).*\\b(EEXIST|EBUSY|EAGAIN|ENOENT)\\b.*") && status != 200 && status != 202) {
                 return java.util.Optional.of(operation + " passed a kernel race on: " + status + " " + body);
             }
-            JsonPath j = finished();
+            JsonPath j = job;
             if (j != null) {
                 if (!j.getString("state").equals("succeeded")) {
                     return java.util.Optional.of(operation + " job ended " + j.getString("state") + ": " + j.prettify());
@@ -595,6 +584,17 @@ abstract class KernelScenarios {
         assertThat(wrong).as("answers that were wrong").isEmpty();
         assertThat(loadedNow).as("after the loads").containsAll(TWENTY);
         assertThat(procModules()).as("after the removals").doesNotContainAnyElementsOf(TWENTY);
+    }
+
+    /** Every job kmodd knows of for {@code modules}: its id to its module. */
+    private static java.util.Map<String, String> jobsOf(List<String> modules) {
+        java.util.Map<String, String> jobs = new java.util.LinkedHashMap<>();
+        for (String m : modules) {
+            for (String id : given().get("/jobs?module=" + m).then().statusCode(200).extract().jsonPath().<String>getList("id")) {
+                jobs.put(id, m);
+            }
+        }
+        return jobs;
     }
 
     /** Per module, in TWENTY's order: "CODE OUTSIDE BODY" of the storm's {@code operation}. */
@@ -723,10 +723,7 @@ abstract class KernelScenarios {
         awaitState(id, "waiting");
         assertThat(procModules()).doesNotContainAnyElementsOf(TWENTY);
         // The jobs other scenarios made for these modules (the storm's) are theirs, not this crash's.
-        Set<String> earlier = new HashSet<>();
-        for (String m : TWENTY) {
-            earlier.addAll(given().get("/jobs?module=" + m).then().statusCode(200).extract().jsonPath().getList("id"));
-        }
+        Set<String> earlier = jobsOf(TWENTY).keySet();
         // Twenty loads fired at once from inside the guest, and kmodd stopped the moment the first is accepted,
         // the others in flight (a host round trip would let all twenty finish first); then killed, its
         // journal's last line torn as a crash leaves it.
@@ -760,14 +757,11 @@ abstract class KernelScenarios {
         java.util.Map<String, Integer> byState = new java.util.TreeMap<>();
         Set<String> live = procModules();
         // Every job the daemon made for these modules, answered to its caller or not, answers now.
-        for (String m : TWENTY) {
-            List<String> made = given().get("/jobs?module=" + m).then().statusCode(200).extract().jsonPath().getList("id");
-            for (String job : made) {
-                if (!earlier.contains(job)) {
-                    accepted.putIfAbsent(job, m);
-                }
+        jobsOf(TWENTY).forEach((job, m) -> {
+            if (!earlier.contains(job)) {
+                accepted.putIfAbsent(job, m);
             }
-        }
+        });
         for (var e : accepted.entrySet()) {
             Response r = given().get("/jobs/" + e.getKey());
             assertThat(r.statusCode()).as("job %s (%s) after the crash: %s", e.getKey(), e.getValue(), r.asString()).isEqualTo(200);

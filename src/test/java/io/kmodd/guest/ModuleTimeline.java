@@ -70,7 +70,7 @@ final class ModuleTimeline {
             throw new AssertionError("the trace buffer lost events; its header: "
                     + trace.lines().limit(6).toList());
         }
-        List<long[]> markers = new ArrayList<>();
+        List<Long> markers = new ArrayList<>();
         List<String> kinds = new ArrayList<>();
         List<Long> monos = new ArrayList<>();
         Matcher m = EVENT.matcher(trace);
@@ -78,7 +78,7 @@ final class ModuleTimeline {
             long mono = Long.parseLong(m.group(1)) * 1_000_000_000L + Long.parseLong(m.group(2)) * 1_000L;
             if (m.group(3).equals("tracing_mark_write")) {
                 if (m.group(4).equals(SYNC)) {
-                    markers.add(new long[] {mono});
+                    markers.add(mono);
                 }
             } else if (m.group(4).equals(module)) {
                 kinds.add(m.group(3));
@@ -90,8 +90,8 @@ final class ModuleTimeline {
             throw new AssertionError("expected the recording's two clock markers, found " + markers.size()
                     + " in the trace and " + walls.size() + " wall-clock readings");
         }
-        long[] first = offset(walls.get(walls.size() - 2), markers.get(0)[0]);
-        long[] last = offset(walls.get(walls.size() - 1), markers.get(1)[0]);
+        long[] first = offset(walls.get(walls.size() - 2), markers.get(0));
+        long[] last = offset(walls.get(walls.size() - 1), markers.get(1));
         // Wall minus monotonic, as the middle of both brackets; what the two disagree by is slack, with 1 ms for
         // the rounding of a job's instants.
         long offset = (first[0] + first[1] + last[0] + last[1]) / 4;
@@ -117,7 +117,22 @@ final class ModuleTimeline {
     }
 
     private static long nanos(String seconds) {
-        return new BigDecimal(seconds).movePointRight(9).longValueExact();
+        return new BigDecimal(seconds.strip()).movePointRight(9).longValueExact();
+    }
+
+    /**
+     * The guest's wall clock minus the host's, least and most, in nanoseconds: one reading of the guest's between
+     * two of the host's. What moves an answer timed on the host into this record's clock.
+     */
+    static long[] guestMinusHost(Guest guest) throws Exception {
+        Instant before = Instant.now();
+        long g = nanos(guest.run("date +%s.%N"));
+        Instant after = Instant.now();
+        return new long[] {g - epochNanos(after), g - epochNanos(before)};
+    }
+
+    private static long epochNanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
     }
 
     /** How many times the module went into the kernel during the recording. */
