@@ -13,6 +13,7 @@ final class Problems {
     static Problem refusal(Refusal r, String detail) {
         return switch (r) {
             case NOT_FOUND -> Problem.of("not-found", "Not found", 404, detail);
+            case NOT_LOADED -> Problem.of("not-loaded", "Module not loaded", 404, detail);
             case NO_MODULE_SUPPORT -> Problem.of("kernel-unavailable", "The kernel cannot load or remove modules here", 503, detail);
             case NO_PRIVILEGE -> Problem.of("no-privilege", "kmodd lacks the privilege to change modules", 403, detail);
             case BLACKLISTED -> Problem.of("blacklisted", "Module is blacklisted", 403, detail);

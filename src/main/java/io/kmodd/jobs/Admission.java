@@ -153,7 +153,7 @@ final class Admission {
 
     /** The refusal of a removal whose module is not loaded (or is built in). */
     RefusedException notLoaded(ModuleName name) {
-        return new RefusedException(Refusal.NOT_FOUND, kernel.isBuiltin(name)
+        return new RefusedException(Refusal.NOT_LOADED, kernel.isBuiltin(name)
                 ? name + " is built into the kernel and cannot be removed" : name + " is not loaded");
     }
 

@@ -2,7 +2,10 @@ package io.kmodd.jobs;
 
 /** Why a request was refused before or instead of becoming a job; the HTTP layer maps each to a status. */
 public enum Refusal {
+    /** No such job, or no module or alias of that name in the running kernel's module tree. */
     NOT_FOUND,
+    /** The module is not loaded (or is built in): the same fact, one answer, for every verb that needs it loaded. */
+    NOT_LOADED,
     NO_MODULE_SUPPORT,
     NO_PRIVILEGE,
     BLACKLISTED,

@@ -29,7 +29,7 @@ final class RemovalPlanner {
         this.admission = admission;
     }
 
-    /** @throws RefusedException (NOT_FOUND) when the module is not loaded, as the unload itself would */
+    /** @throws RefusedException (NOT_LOADED) when the module is not loaded, as the unload itself would */
     RemovalPlan plan(ModuleName name, UnloadOptions options) {
         List<LoadedModule> loaded = kernel.loadedModules();
         LoadedModule target = loaded.stream().filter(m -> m.name().equals(name)).findFirst()

@@ -91,11 +91,11 @@ public class AuditLog {
      * Writes the record of a streamed answer at once (the stream may last an hour); its end then adds
      * nothing.
      */
-    public void write(ContainerRequestContext request, int status, Object entity) {
+    public void write(SecurityContext caller, int status, Object entity) {
         RoutingContext ctx = current.getCurrent();
         Map<String, Object> r = base(ctx);
         r.put("status", status);
-        r.putAll(describe(request.getSecurityContext(), entity));
+        r.putAll(describe(caller, entity));
         if (ctx != null) {
             ctx.put(WRITTEN, Boolean.TRUE);
         }

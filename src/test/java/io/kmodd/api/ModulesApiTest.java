@@ -100,6 +100,19 @@ class ModulesApiTest {
     }
 
     @Test
+    void aModuleNotLoadedIsOneProblemTypeForEveryVerb() {
+        String notLoaded = "urn:kmodd:problem:not-loaded";
+        given().get("/modules/xfs").then().statusCode(404).body("type", equalTo(notLoaded)).body("module", equalTo("xfs"));
+        given().get("/modules/xfs/usage").then().statusCode(404).body("type", equalTo(notLoaded));
+        given().post("/modules/xfs/unload").then().statusCode(404).body("type", equalTo(notLoaded))
+                .body("detail", containsString("xfs is not loaded"));
+        given().post("/modules/xfs/unload?dryRun=true").then().statusCode(404).body("type", equalTo(notLoaded));
+        given().post("/modules/xfs/reload").then().statusCode(404).body("type", equalTo(notLoaded));
+        // Not being in the module tree at all is another fact, with its own type.
+        given().post("/modules/nosuch/load").then().statusCode(404).body("type", equalTo("urn:kmodd:problem:not-found"));
+    }
+
+    @Test
     void badNamesAre400ProblemsAndNeverReachTheKernel() {
         for (String bad : List.of("x.y", "a%20b", "%C3%A9", "x".repeat(56), "a%00b")) {
             given().urlEncodingEnabled(false).post("/modules/" + bad + "/load").then().statusCode(400)
@@ -259,6 +272,26 @@ class ModulesApiTest {
         kernel.removedByOther("loop");
         String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(after).doesNotContain("module=\"loop\"");
+    }
+
+    @Test
+    void aMisspelledQueryParameterIsA400NamingTheKnownOnesAndNeverReachesTheKernel() {
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        String unknown = "urn:kmodd:problem:unknown-query-parameter";
+        given().post("/modules/loop/unload?timout=10s").then().statusCode(400).body("type", equalTo(unknown))
+                .body("detail", equalTo("unknown query parameter 'timout'; this endpoint takes"
+                        + " [dryRun, force, removeDependencies, timeout]"));
+        given().accept("text/event-stream").post("/modules/loop/unload?timout=10s").then().statusCode(400);
+        given().post("/modules/loop/reload?withHolder=true").then().statusCode(400)
+                .body("detail", containsString("takes [ignoreBlacklist, timeout, withHolders]"));
+        given().post("/modules/xfs/load?wiat=5s").then().statusCode(400)
+                .body("detail", containsString("takes [ignoreBlacklist, wait]"));
+        given().get("/modules/loop?verbose=1").then().statusCode(400).body("detail", containsString("takes none"));
+        given().urlEncodingEnabled(false).post("/modules/xfs;junk/load").then().statusCode(400)
+                .body("type", equalTo("urn:kmodd:problem:invalid-path"));
+        assertThat(kernel.deleteCalls("loop")).isZero();
+        assertThat(kernel.finitCalls("xfs")).isZero();
+        assertThat(kernel.isLoaded("loop")).isTrue();
     }
 
     @Test

@@ -37,7 +37,8 @@ class ProblemsTest {
             Reason.PARAMETER_CONFLICT, "409 parameter-conflict", Reason.INIT_FAILED, "422 init-failed"));
 
     private static final Map<Refusal, String> REFUSALS = new EnumMap<>(Map.ofEntries(
-            Map.entry(Refusal.NOT_FOUND, "404 not-found"), Map.entry(Refusal.NO_MODULE_SUPPORT, "503 kernel-unavailable"),
+            Map.entry(Refusal.NOT_FOUND, "404 not-found"), Map.entry(Refusal.NOT_LOADED, "404 not-loaded"),
+            Map.entry(Refusal.NO_MODULE_SUPPORT, "503 kernel-unavailable"),
             Map.entry(Refusal.NO_PRIVILEGE, "403 no-privilege"), Map.entry(Refusal.BLACKLISTED, "403 blacklisted"),
             Map.entry(Refusal.AMBIGUOUS, "409 ambiguous-alias"), Map.entry(Refusal.IN_USE_BY_HOLDERS, "409 in-use-by-holders"),
             Map.entry(Refusal.PARAMETER_CONFLICT, "409 parameter-conflict"), Map.entry(Refusal.PERMANENT, "409 permanent"),

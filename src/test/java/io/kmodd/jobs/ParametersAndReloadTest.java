@@ -309,7 +309,7 @@ class ParametersAndReloadTest {
     void aReloadOfAModuleNotLoadedOrHeldByModulesIsRefusedAtOnce() throws Exception {
         assertThatThrownBy(() -> reload("loop", ModuleParameters.NONE, Duration.ofSeconds(1)))
                 .isInstanceOf(RefusedException.class).hasMessageContaining("loop is not loaded")
-                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NOT_FOUND);
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NOT_LOADED);
         kernel.define("loop_user", "loop");
         load("loop_user", ModuleParameters.NONE);
         assertThatThrownBy(() -> reload("loop", ModuleParameters.NONE, Duration.ofSeconds(1)))

@@ -210,7 +210,7 @@ class PatientRemovalTest {
     @Test
     void notLoadedIsRefused() {
         assertThatThrownBy(() -> ops.unload(ModuleName.of("xfs"), within(Duration.ofSeconds(1))))
-                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NOT_FOUND);
+                .extracting(e -> ((RefusedException) e).refusal()).isEqualTo(Refusal.NOT_LOADED);
     }
 
     @Test

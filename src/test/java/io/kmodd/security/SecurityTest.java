@@ -56,6 +56,16 @@ class SecurityTest {
         as(AuthProfile.VIEWER).post("/modules/loop/load").then().statusCode(403)
                 .contentType("application/problem+json");
         assertThat(kernel.finitCalls("loop")).isZero();
+        // Every write, in either variant, needs the operator: the roles are declared on the API's interface.
+        kernel.loadedByOther("loop", ModuleState.LIVE);
+        as(AuthProfile.VIEWER).get("/modules/loop").then().statusCode(200);
+        as(AuthProfile.VIEWER).get("/modules/loop/usage").then().statusCode(200);
+        as(AuthProfile.VIEWER).post("/modules/loop/unload").then().statusCode(403);
+        as(AuthProfile.VIEWER).accept("text/event-stream").post("/modules/loop/unload").then().statusCode(403);
+        as(AuthProfile.VIEWER).post("/modules/loop/reload").then().statusCode(403);
+        as(AuthProfile.VIEWER).accept("text/event-stream").post("/modules/loop/reload").then().statusCode(403);
+        given().get("/modules/loop/usage").then().statusCode(401);
+        assertThat(kernel.deleteCalls("loop")).isZero();
     }
 
     @Test
