@@ -10,6 +10,7 @@ import io.kmodd.kernel.ResolvedModule;
 import io.kmodd.kernel.ScanBound;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,30 +70,55 @@ public final class UsageExplainer {
      */
     private UsageExplanation explain(ModuleName name, ModuleUsage usage, HostFacts facts, boolean stable) {
         String m = name.value();
-        List<Holding> holding = new ArrayList<>();
-        for (ModuleName h : usage.holders()) {
-            holding.add(new Holding(Holding.Kind.MODULE, "module " + h + " uses it", "/sys/module/" + m + "/holders", true,
-                    Map.of("module", h.value())));
-        }
         Set<Integer> blockMajors = majorsOf(m, facts.blockMajors());
-        Set<Integer> charMajors = majorsOf(m, facts.charMajors());
         List<HostFacts.BlockDevice> blocks = facts.blockDevices().stream()
                 .filter(b -> blockMajors.contains(b.device().major()) || named(b.driverModule(), m)).toList();
+        List<Holding> holding = new ArrayList<>(holderModules(m, usage));
+        Processes processes = processes(m, facts, blockMajors);
+        holding.addAll(processes.holding());
+        holding.addAll(mounts(m, facts, blocks));
+        holding.addAll(loopDevicesAndBuiltOn(blocks));
+        int explained = (int) holding.stream().filter(Holding::holdsReference).count();
+        return new UsageExplanation(m, usage.refcnt(), explained,
+                stable && !processes.inexact() && explained == usage.refcnt(), holding, interfaces(m, facts),
+                facts.notVisible());
+    }
+
+    /** Other modules using it (/sys/module/NAME/holders): one reference each. */
+    private static List<Holding> holderModules(String m, ModuleUsage usage) {
+        return usage.holders().stream().map(h -> new Holding(Holding.Kind.MODULE, "module " + h + " uses it",
+                "/sys/module/" + m + "/holders", true, Map.of("module", h.value()))).toList();
+    }
+
+    /** What the processes hold; {@code inexact} when their count is a bound rather than an explanation. */
+    private record Processes(List<Holding> holding, boolean inexact) {
+    }
+
+    /** Processes with one of its device files open: its majors in /proc/devices, or its driver behind /sys/dev. */
+    private static Processes processes(String m, HostFacts facts, Set<Integer> blockMajors) {
+        Set<Integer> charMajors = majorsOf(m, facts.charMajors());
+        List<Holding> holding = new ArrayList<>();
         boolean inexact = false;
-        Set<DeviceNumber> opened = new java.util.HashSet<>();
+        Set<DeviceNumber> opened = new HashSet<>();
         for (HostFacts.OpenDevice o : facts.openDevices()) {
             Set<Integer> majors = o.device().kind() == DeviceNumber.Kind.BLOCK ? blockMajors : charMajors;
-            if (majors.contains(o.device().major()) || named(o.driverModule(), m)) {
-                inexact |= o.device().kind() == DeviceNumber.Kind.CHAR || !opened.add(o.device());
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("pid", o.pid());
-                d.put("command", o.command());
-                o.unit().ifPresent(u -> d.put("unit", u));
-                d.put("path", o.path());
-                holding.add(new Holding(Holding.Kind.PROCESS, o.path() + " open by pid " + o.pid() + " (" + o.command()
-                        + o.unit().map(u -> ", " + u).orElse("") + ")", "/proc/" + o.pid() + "/fd", true, d));
+            if (!majors.contains(o.device().major()) && !named(o.driverModule(), m)) {
+                continue;
             }
+            inexact |= o.device().kind() == DeviceNumber.Kind.CHAR || !opened.add(o.device());
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("pid", o.pid());
+            d.put("command", o.command());
+            o.unit().ifPresent(u -> d.put("unit", u));
+            d.put("path", o.path());
+            holding.add(new Holding(Holding.Kind.PROCESS, o.path() + " open by pid " + o.pid() + " (" + o.command()
+                    + o.unit().map(u -> ", " + u).orElse("") + ")", "/proc/" + o.pid() + "/fd", true, d));
         }
+        return new Processes(holding, inexact);
+    }
+
+    /** Superblocks of a filesystem type it provides or on one of its block devices: one per superblock. */
+    private List<Holding> mounts(String m, HostFacts facts, List<HostFacts.BlockDevice> blocks) {
         Map<String, String> blockByNumber = blocks.stream()
                 .collect(Collectors.toMap(b -> b.device().toString(), HostFacts.BlockDevice::name, (a, b) -> a));
         Map<String, List<HostFacts.Mount>> bySuperblock = new LinkedHashMap<>();
@@ -102,15 +128,22 @@ public final class UsageExplainer {
                 bySuperblock.computeIfAbsent(mount.device(), k -> new ArrayList<>()).add(mount);
             }
         }
+        List<Holding> holding = new ArrayList<>();
         for (List<HostFacts.Mount> mounts : bySuperblock.values()) {
             HostFacts.Mount first = mounts.get(0);
             List<String> points = mounts.stream().map(HostFacts.Mount::mountPoint).toList();
-            String on = blockByNumber.containsKey(first.device()) ? "/dev/" + blockByNumber.get(first.device()) + " mounted"
-                    : first.fstype() + " from " + first.source() + " mounted";
+            String block = blockByNumber.get(first.device());
+            String on = block != null ? "/dev/" + block + " mounted" : first.fstype() + " from " + first.source() + " mounted";
             holding.add(new Holding(Holding.Kind.MOUNT, on + " at " + String.join(", ", points)
-                    + (blockByNumber.containsKey(first.device()) ? " (" + first.fstype() + ")" : ""), "/proc/self/mountinfo", true,
+                    + (block != null ? " (" + first.fstype() + ")" : ""), "/proc/self/mountinfo", true,
                     Map.of("fstype", first.fstype(), "source", first.source(), "mountPoints", points, "device", first.device())));
         }
+        return holding;
+    }
+
+    /** Its loop devices attached to files, and what is built on its block devices (/sys/block/DEV/holders). */
+    private static List<Holding> loopDevicesAndBuiltOn(List<HostFacts.BlockDevice> blocks) {
+        List<Holding> holding = new ArrayList<>();
         for (HostFacts.BlockDevice b : blocks) {
             b.backingFile().ifPresent(f -> holding.add(new Holding(Holding.Kind.LOOP_DEVICE, b.name() + " attached to " + f,
                     "/sys/block/" + b.name() + "/loop/backing_file", true, Map.of("device", b.name(), "backingFile", f))));
@@ -119,17 +152,16 @@ public final class UsageExplainer {
                         "/sys/block/" + b.name() + "/holders", true, Map.of("device", b.name(), "holder", h)));
             }
         }
-        List<Holding> destroys = new ArrayList<>();
-        for (HostFacts.NetInterface i : facts.interfaces()) {
-            if (named(i.driverModule(), m) || named(i.driver(), m)) {
-                destroys.add(new Holding(Holding.Kind.NETWORK_INTERFACE, "network interface " + i.name() + " ("
+        return holding;
+    }
+
+    /** Network interfaces of its driver: they hold no reference, but a removal destroys them. */
+    private static List<Holding> interfaces(String m, HostFacts facts) {
+        return facts.interfaces().stream().filter(i -> named(i.driverModule(), m) || named(i.driver(), m))
+                .map(i -> new Holding(Holding.Kind.NETWORK_INTERFACE, "network interface " + i.name() + " ("
                         + (i.up() ? "up" : "down") + ")", "/sys/class/net/" + i.name(), false,
-                        Map.of("interface", i.name(), "up", i.up())));
-            }
-        }
-        int explained = (int) holding.stream().filter(Holding::holdsReference).count();
-        return new UsageExplanation(m, usage.refcnt(), explained, stable && !inexact && explained == usage.refcnt(), holding,
-                destroys, facts.notVisible());
+                        Map.<String, Object>of("interface", i.name(), "up", i.up())))
+                .toList();
     }
 
     /** Majors registered under the module's name ('-' and '_' are the same character to the kernel). */

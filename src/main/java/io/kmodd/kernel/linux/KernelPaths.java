@@ -1,5 +1,6 @@
 package io.kmodd.kernel.linux;
 
+import io.kmodd.kernel.DeviceNumber;
 import java.nio.file.Path;
 
 /**
@@ -48,5 +49,29 @@ public record KernelPaths(Path procRoot, Path sysRoot) {
 
     public Path sysModule(String name) {
         return sysRoot.resolve("module").resolve(name);
+    }
+
+    /** The majors drivers registered, character devices first. */
+    public Path procDevices() {
+        return procRoot.resolve("devices");
+    }
+
+    /** kmodd's own mount namespace's mounts. */
+    public Path selfMountInfo() {
+        return procRoot.resolve("self/mountinfo");
+    }
+
+    /** The driver's module behind a device number (/sys/dev/block/7:0/device/driver/module). */
+    public Path deviceModuleLink(DeviceNumber device) {
+        return sysRoot.resolve("dev").resolve(device.kind().sysDir()).resolve(device.toString())
+                .resolve("device/driver/module");
+    }
+
+    public Path sysBlock() {
+        return sysRoot.resolve("block");
+    }
+
+    public Path sysClassNet() {
+        return sysRoot.resolve("class/net");
     }
 }

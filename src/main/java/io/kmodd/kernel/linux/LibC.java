@@ -6,7 +6,8 @@ import com.sun.jna.Native;
 
 /**
  * The few libc calls kmodd makes, C names kept. Every call declares {@link LastErrorException} so that
- * errno arrives with the failure. Loaded lazily by {@link Syscalls}, never touched by service code.
+ * errno arrives with the failure. Loaded lazily by {@link Syscalls} and {@link EthtoolDriver}, never touched by
+ * service code.
  */
 interface LibC extends Library {
     int O_RDONLY = 0;
@@ -24,11 +25,11 @@ interface LibC extends Library {
     /** close(2). */
     int close(int fd) throws LastErrorException;
 
-    /** capget(2): the calling thread's capability sets (header, then two data structs). */
-    int capget(com.sun.jna.Pointer header, com.sun.jna.Pointer data) throws LastErrorException;
+    /** capget(2): the calling thread's capability sets (two data structs for version 3). */
+    int capget(EthtoolDriver.CapUserHeader header, EthtoolDriver.CapUserData[] data) throws LastErrorException;
 
     /** capset(2): sets them, for the calling thread only. */
-    int capset(com.sun.jna.Pointer header, com.sun.jna.Pointer data) throws LastErrorException;
+    int capset(EthtoolDriver.CapUserHeader header, EthtoolDriver.CapUserData[] data) throws LastErrorException;
 
     /** socket(2): a descriptor for the ioctl below, or -1 with errno. */
     int socket(int domain, int type, int protocol) throws LastErrorException;

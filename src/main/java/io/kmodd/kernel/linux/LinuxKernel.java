@@ -36,7 +36,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
         this.sysModule = new SysModule(paths);
         this.images = new ModuleImages(paths);
         this.resolver = new ModuleResolver(modulesDir);
-        this.hostScan = new HostScan(paths, syscalls::ethtoolDriver);
+        this.hostScan = new HostScan(paths, new EthtoolDriver());
     }
 
     @Override
@@ -46,7 +46,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
         if (!modular) {
             problems.add("this kernel has no loadable module support (" + paths.procModules() + " does not exist)");
         }
-        boolean disabled = SysModule.readString(paths.modulesDisabled()).map("1"::equals).orElse(false);
+        boolean disabled = KernelFiles.value(paths.modulesDisabled()).map("1"::equals).orElse(false);
         if (disabled) {
             problems.add("module loading and removal are disabled until reboot (kernel.modules_disabled=1)");
         }
@@ -63,9 +63,9 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
             }
         }
         // "none [integrity] confidentiality": the bracketed word is the mode in force.
-        String lockdown = SysModule.readString(paths.lockdown())
+        String lockdown = KernelFiles.value(paths.lockdown())
                 .map(t -> t.replaceAll(".*\\[([a-z]+)\\].*", "$1")).orElse("");
-        boolean sigEnforced = SysModule.readString(paths.sigEnforce()).map("Y"::equals).orElse(false);
+        boolean sigEnforced = KernelFiles.value(paths.sigEnforce()).map("Y"::equals).orElse(false);
         return new KernelSupport(modular, cap, disabled, resolverOk, problems, lockdown, sigEnforced);
     }
 
@@ -139,7 +139,7 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
 
     @Override
     public long taintMask() {
-        return SysModule.readString(paths.tainted()).map(s -> {
+        return KernelFiles.value(paths.tainted()).map(s -> {
             try {
                 return Long.parseLong(s);
             } catch (NumberFormatException e) {

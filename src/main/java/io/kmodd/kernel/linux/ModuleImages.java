@@ -52,7 +52,7 @@ final class ModuleImages {
 
     /** The format the running kernel decompresses itself, if any. */
     Optional<String> kernelDecompresses() {
-        return SysModule.readString(paths.moduleCompression());
+        return KernelFiles.value(paths.moduleCompression());
     }
 
     /** A module image in native memory: the first {@code length} bytes of {@code memory}. Close it after. */

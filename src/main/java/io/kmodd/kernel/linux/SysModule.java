@@ -35,19 +35,19 @@ final class SysModule {
 
     Optional<ModuleUsage> usage(ModuleName name) {
         Path dir = paths.sysModule(name.value());
-        Optional<ModuleState> state = readString(dir.resolve("initstate")).flatMap(ModuleState::parse);
+        Optional<ModuleState> state = KernelFiles.value(dir.resolve("initstate")).flatMap(ModuleState::parse);
         if (state.isEmpty()) {
             return Optional.empty();
         }
-        int refcnt = readString(dir.resolve("refcnt")).map(SysModule::parseIntOrZero).orElse(0);
+        int refcnt = KernelFiles.value(dir.resolve("refcnt")).map(SysModule::parseIntOrZero).orElse(0);
         return Optional.of(new ModuleUsage(state.get(), refcnt, holders(dir)));
     }
 
     Optional<LoadedModule> read(ModuleName name) {
         Path dir = paths.sysModule(name.value());
         return usage(name).map(u -> new LoadedModule(name, u.state(), u.refcnt(),
-                readString(dir.resolve("coresize")).map(SysModule::parseLongOrZero).orElse(0L),
-                u.holders(), readString(dir.resolve("taint")).orElse(""), parameters(dir), false));
+                KernelFiles.value(dir.resolve("coresize")).map(SysModule::parseLongOrZero).orElse(0L),
+                u.holders(), KernelFiles.value(dir.resolve("taint")).orElse(""), parameters(dir), false));
     }
 
     /**
@@ -75,7 +75,7 @@ final class SysModule {
         @Override
         public String get() {
             if (id == null) {
-                id = readString(paths.bootId()).orElse("unknown-boot");
+                id = KernelFiles.value(paths.bootId()).orElse("unknown-boot");
             }
             return id;
         }
@@ -157,19 +157,11 @@ final class SysModule {
         Map<String, String> params = new TreeMap<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("parameters"))) {
             // Write-only parameters (mode 0200) fail to read and are left out, not guessed.
-            s.forEach(p -> readString(p).ifPresent(v -> params.put(p.getFileName().toString(), v)));
+            s.forEach(p -> KernelFiles.value(p).ifPresent(v -> params.put(p.getFileName().toString(), v)));
         } catch (IOException e) {
             return Map.of();
         }
         return params;
-    }
-
-    static Optional<String> readString(Path file) {
-        try {
-            return Optional.of(Files.readString(file).strip());
-        } catch (IOException | SecurityException e) {
-            return Optional.empty();
-        }
     }
 
     private static int parseIntOrZero(String s) {

@@ -124,17 +124,17 @@ class HostScanTest {
 
     @Test
     void coreDevicesEveryProcessHoldsAreNotCandidates() {
-        assertThat(HostScan.mayBeModuleDevice("/dev/loop0")).isTrue();
-        assertThat(HostScan.mayBeModuleDevice("/dev/kvm")).isTrue();
+        assertThat(OpenDeviceFiles.mayBeModuleDevice("/dev/loop0")).isTrue();
+        assertThat(OpenDeviceFiles.mayBeModuleDevice("/dev/kvm")).isTrue();
         for (String p : List.of("/dev/null", "/dev/pts/3", "/dev/tty1", "/dev/urandom", "/home/x/dev/loop0", "socket:[123]")) {
-            assertThat(HostScan.mayBeModuleDevice(p)).as(p).isFalse();
+            assertThat(OpenDeviceFiles.mayBeModuleDevice(p)).as(p).isFalse();
         }
     }
 
     @Test
     void mountinfoEscapesAreDecoded() {
-        assertThat(HostScan.unescape("/mnt/a\\040b\\011c\\134d")).isEqualTo("/mnt/a b\tc\\d");
-        assertThat(HostScan.unescape("/plain")).isEqualTo("/plain");
-        assertThat(HostScan.unescape("/trailing\\04")).isEqualTo("/trailing\\04");
+        assertThat(MountInfo.unescape("/mnt/a\\040b\\011c\\134d")).isEqualTo("/mnt/a b\tc\\d");
+        assertThat(MountInfo.unescape("/plain")).isEqualTo("/plain");
+        assertThat(MountInfo.unescape("/trailing\\04")).isEqualTo("/trailing\\04");
     }
 }
