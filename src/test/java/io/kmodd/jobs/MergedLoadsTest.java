@@ -1,5 +1,8 @@
 package io.kmodd.jobs;
 
+import static io.kmodd.jobs.OperationsFixture.awaitEnd;
+import static io.kmodd.jobs.OperationsFixture.awaitState;
+import static io.kmodd.jobs.OperationsFixture.queued;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,16 +32,15 @@ import org.junit.jupiter.api.Test;
 
 /** Loads through the lanes against the simulated kernel: merging, dependencies, and racing loaders. */
 class MergedLoadsTest {
-    private final SimulatedKernel kernel = new SimulatedKernel();
-    private final VirtualTicker ticker = new VirtualTicker();
+    private final OperationsFixture fixture = new OperationsFixture();
+    private final SimulatedKernel kernel = fixture.kernel;
+    private final VirtualTicker ticker = fixture.ticker;
     private ModuleOperations ops;
     private ExecutorService clients;
 
     @BeforeEach
     void setUp() {
-        ops = new ModuleOperations(kernel, new JobRegistry(1000),
-                new Settings(Duration.ofSeconds(60), Duration.ofMillis(5), Duration.ofMillis(100), 64),
-                JobObserver.NONE, Clock.systemUTC(), ticker, ModulePolicy.ALLOW_ALL);
+        ops = fixture.start();
         clients = Executors.newFixedThreadPool(50);
     }
 
@@ -52,17 +54,8 @@ class MergedLoadsTest {
         return ModuleName.of(s);
     }
 
-    private Job await(Job job) throws Exception {
-        return job.completion().get(10, TimeUnit.SECONDS);
-    }
-
     private Job load(String name, ModuleParameters params) {
         return queued(ops.load(n(name), params)).job();
-    }
-
-    private static ModuleOperations.Queued queued(ModuleOperations.LoadAnswer a) {
-        assertThat(a).isInstanceOf(ModuleOperations.Queued.class);
-        return (ModuleOperations.Queued) a;
     }
 
     @Test
@@ -89,7 +82,7 @@ class MergedLoadsTest {
         }
         kernel.releaseLoads();
         assertThat(ids).hasSize(1);
-        Job job = await(tickets.get(0).job());
+        Job job = awaitEnd(tickets.get(0).job());
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.requests()).isEqualTo(50);
         assertThat(tickets.stream().filter(ModuleOperations.Queued::joined).count()).isEqualTo(49);
@@ -105,8 +98,8 @@ class MergedLoadsTest {
         Job btrfs = load("btrfs", ModuleParameters.NONE);
         assertThat(kernel.awaitLoadInFlight(5000)).isTrue();
         kernel.releaseLoads();
-        assertThat(await(xfs).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(await(btrfs).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(xfs).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(btrfs).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.finitCalls("libcrc32c")).isEqualTo(1);
         assertThat(kernel.finitCalls("xfs")).isEqualTo(1);
         assertThat(kernel.finitCalls("btrfs")).isEqualTo(1);
@@ -129,7 +122,7 @@ class MergedLoadsTest {
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EEXIST);
         kernel.afterScriptedFinit("dummy", () -> kernel.loadedByOther("dummy", ModuleState.LIVE));
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().alreadyLoaded()).isTrue();
         assertThat(job.snapshot().outcome()).contains("loaded meanwhile by another loader");
@@ -144,7 +137,7 @@ class MergedLoadsTest {
             kernel.loadedByOther("dummy", ModuleState.COMING);
             ticker.after(Duration.ofMillis(150), () -> kernel.setState("dummy", ModuleState.LIVE));
         });
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().events()).anyMatch(e -> e.type() == EventType.STATE && e.state().equals("waiting"));
         assertThat(job.snapshot().alreadyLoaded()).isTrue();
@@ -158,7 +151,7 @@ class MergedLoadsTest {
             kernel.loadedByOther("dummy", ModuleState.COMING);
             ticker.after(Duration.ofMillis(100), () -> kernel.removedByOther("dummy"));
         });
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().alreadyLoaded()).isFalse();
         assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
@@ -170,7 +163,7 @@ class MergedLoadsTest {
         // kernel has removed it again; nothing settles, so nothing is waited for.
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EBUSY, Errno.EBUSY, Errno.EBUSY);
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.FAILED);
         assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
         JobError e = job.snapshot().error();
@@ -185,7 +178,7 @@ class MergedLoadsTest {
         // A racer's copy went away between its refusal of our call and our look: the retry loads it.
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EBUSY);
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().alreadyLoaded()).isFalse();
         assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
@@ -196,7 +189,7 @@ class MergedLoadsTest {
         // Before Linux 7.1 an init's -EEXIST reaches the caller as it is: the module is not loaded.
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EEXIST, Errno.EEXIST);
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.FAILED);
         assertThat(job.snapshot().error().reason()).isEqualTo(Reason.INIT_FAILED);
         assertThat(job.snapshot().error().errno()).isEqualTo(Errno.EEXIST);
@@ -211,7 +204,7 @@ class MergedLoadsTest {
             kernel.loadedByOther("dummy", ModuleState.GOING);
             ticker.after(Duration.ofMillis(100), () -> kernel.removedByOther("dummy"));
         });
-        Job job = await(load("dummy", ModuleParameters.NONE));
+        Job job = awaitEnd(load("dummy", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().alreadyLoaded()).isFalse();
         assertThat(kernel.finitCalls("dummy")).isEqualTo(2);
@@ -221,7 +214,7 @@ class MergedLoadsTest {
     void kernelErrorsBecomeTypedFailures() throws Exception {
         kernel.define("dummy");
         kernel.scriptFinit("dummy", Errno.EINVAL);
-        Job job = await(load("dummy", ModuleParameters.of(Map.of("numdummies", "x"))));
+        Job job = awaitEnd(load("dummy", ModuleParameters.of(Map.of("numdummies", "x"))));
         assertThat(job.state()).isEqualTo(JobState.FAILED);
         assertThat(job.snapshot().error().errno()).isEqualTo(Errno.EINVAL);
         assertThat(job.snapshot().error().detail()).contains("invalid parameters");
@@ -230,7 +223,7 @@ class MergedLoadsTest {
     @Test
     void parametersReachTheKernel() throws Exception {
         kernel.define("loop");
-        Job job = await(load("loop", ModuleParameters.of(Map.of("max_loop", "4"))));
+        Job job = awaitEnd(load("loop", ModuleParameters.of(Map.of("max_loop", "4"))));
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "4");
     }
@@ -259,7 +252,7 @@ class MergedLoadsTest {
     void failedDependencyFailsTheDependent() throws Exception {
         kernel.define("libcrc32c").define("xfs", "libcrc32c");
         kernel.scriptFinit("libcrc32c", Errno.ENOMEM);
-        Job job = await(load("xfs", ModuleParameters.NONE));
+        Job job = awaitEnd(load("xfs", ModuleParameters.NONE));
         assertThat(job.state()).isEqualTo(JobState.FAILED);
         assertThat(job.snapshot().error().reason()).isEqualTo(Reason.DEPENDENCY_FAILED);
         assertThat(job.snapshot().error().errno()).isEqualTo(Errno.ENOMEM);

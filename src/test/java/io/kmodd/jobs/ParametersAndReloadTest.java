@@ -1,5 +1,7 @@
 package io.kmodd.jobs;
 
+import static io.kmodd.jobs.OperationsFixture.awaitEnd;
+import static io.kmodd.jobs.OperationsFixture.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * simulated kernel, which shows parameters as sysfs does (some hidden) and numbers each load of a module.
  */
 class ParametersAndReloadTest {
-    private final SimulatedKernel kernel = new SimulatedKernel();
-    private final VirtualTicker ticker = new VirtualTicker();
+    private final OperationsFixture fixture = new OperationsFixture();
+    private final SimulatedKernel kernel = fixture.kernel;
+    private final VirtualTicker ticker = fixture.ticker;
     @TempDir
     Path dir;
     private ModuleOperations ops;
@@ -42,9 +45,7 @@ class ParametersAndReloadTest {
     }
 
     private ModuleOperations operations(LoadedWith record) {
-        return new ModuleOperations(kernel, new JobRegistry(1000),
-                new Settings(Duration.ofSeconds(60), Duration.ofMillis(5), Duration.ofMillis(100), 64),
-                JobObserver.NONE, Clock.systemUTC(), ticker, ModulePolicy.ALLOW_ALL, new LiveParameters(kernel, record));
+        return fixture.loadedWith(record).start();
     }
 
     @AfterEach
@@ -64,14 +65,10 @@ class ParametersAndReloadTest {
         return ModuleParameters.of(m);
     }
 
-    private static Job await(Job job) throws Exception {
-        return job.completion().get(10, TimeUnit.SECONDS);
-    }
-
     private Job load(String name, ModuleParameters params) throws Exception {
         ModuleOperations.LoadAnswer a = ops.load(n(name), params);
         assertThat(a).isInstanceOf(ModuleOperations.Queued.class);
-        return await(((ModuleOperations.Queued) a).job());
+        return awaitEnd(((ModuleOperations.Queued) a).job());
     }
 
     private ParameterConflict conflictOf(Runnable r) {
@@ -79,15 +76,6 @@ class ParametersAndReloadTest {
         assertThat(t).isInstanceOf(ParameterConflictException.class);
         assertThat(((RefusedException) t).refusal()).isEqualTo(Refusal.PARAMETER_CONFLICT);
         return ((ParameterConflictException) t).conflict();
-    }
-
-    /** Waits in real time until the job reaches {@code state}; virtual time runs on meanwhile. */
-    private static void awaitState(Job job, JobState state) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (job.state() != state) {
-            assertThat(System.nanoTime()).as("%s to reach %s (it is %s)", job.id(), state, job.state()).isLessThan(deadline);
-            Thread.sleep(1);
-        }
     }
 
     private Job reload(String name, ModuleParameters params, Duration timeout) {
@@ -162,9 +150,9 @@ class ParametersAndReloadTest {
         Job plain = ((ModuleOperations.Queued) ops.load(n("loop"), ModuleParameters.NONE)).job();
         Job other = ((ModuleOperations.Queued) ops.load(n("loop"), p("max_part", "3"))).job();
         kernel.releaseLoads();
-        assertThat(await(first).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(await(plain).snapshot().alreadyLoaded()).isTrue();
-        Job otherDone = await(other);
+        assertThat(awaitEnd(first).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(plain).snapshot().alreadyLoaded()).isTrue();
+        Job otherDone = awaitEnd(other);
         assertThat(otherDone.state()).isEqualTo(JobState.FAILED);
         assertThat(otherDone.snapshot().error().reason()).isEqualTo(Reason.PARAMETER_CONFLICT);
         // The simulated loop shows no max_part, and kmodd loaded it without one: its value is unknown.
@@ -205,18 +193,18 @@ class ParametersAndReloadTest {
         Job same = ((ModuleOperations.Queued) ops.load(n("loop"), p("max_loop", "8"))).job();
         assertThat(conflicting.state()).isEqualTo(JobState.QUEUED);
         ticker.after(Duration.ofMillis(300), () -> kernel.setUsers("loop", 0));
-        Job done = await(reload);
+        Job done = awaitEnd(reload);
         assertThat(done.state()).as(done.snapshot().toString()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.snapshot().outcome()).isEqualTo("reloaded loop with max_loop=8");
         assertThat(done.snapshot().operation()).isEqualTo("reload");
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "8");
         assertThat(kernel.deleteCalls("loop")).isEqualTo(1);
         assertThat(kernel.finitCalls("loop")).isEqualTo(2);
-        Job c = await(conflicting);
+        Job c = awaitEnd(conflicting);
         assertThat(c.snapshot().error().reason()).isEqualTo(Reason.PARAMETER_CONFLICT);
         assertThat(c.snapshot().error().parameters().live()).containsEntry("max_loop", "8");
-        assertThat(await(plain).snapshot().alreadyLoaded()).isTrue();
-        assertThat(await(same).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(plain).snapshot().alreadyLoaded()).isTrue();
+        assertThat(awaitEnd(same).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.finitCalls("loop")).isEqualTo(2);
         assertThat(done.snapshot().events()).extracting(JobEvent::type).contains(EventType.REFCNT, EventType.ATTEMPT);
     }
@@ -228,7 +216,7 @@ class ParametersAndReloadTest {
         Job reload = reload("loop", p("max_loop", "8"), Duration.ofSeconds(30));
         awaitState(reload, JobState.WAITING);
         ops.cancel(reload.id());
-        assertThat(await(reload).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(awaitEnd(reload).state()).isEqualTo(JobState.CANCELLED);
         assertThat(reload.snapshot().outcome()).contains("loop is still loaded");
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "4");
         assertThat(kernel.deleteCalls("loop")).isZero();
@@ -239,7 +227,7 @@ class ParametersAndReloadTest {
         load("loop", p("max_loop", "4"));
         kernel.setUsers("loop", 1);
         Job reload = reload("loop", p("max_loop", "8"), Duration.ofMillis(200));
-        Job done = await(reload);
+        Job done = awaitEnd(reload);
         assertThat(done.snapshot().error().reason()).isEqualTo(Reason.TIMEOUT);
         assertThat(done.snapshot().error().detail()).contains("still in use: refcnt 1");
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "4");
@@ -249,7 +237,7 @@ class ParametersAndReloadTest {
     void aReloadWhoseLoadFailsBringsTheModuleBackWithItsPreviousValues() throws Exception {
         load("loop", p("max_loop", "4"));
         kernel.scriptFinit("loop", Errno.EINVAL);
-        Job done = await(reload("loop", p("max_loop", "2000000"), Duration.ofSeconds(5)));
+        Job done = awaitEnd(reload("loop", p("max_loop", "2000000"), Duration.ofSeconds(5)));
         assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.snapshot().error().errno()).isEqualTo(Errno.EINVAL);
         assertThat(done.snapshot().error().detail()).contains("removed loop, but loading it with max_loop=2000000 failed",
@@ -264,7 +252,7 @@ class ParametersAndReloadTest {
     void aReloadThatCannotBringTheModuleBackSaysSo() throws Exception {
         load("loop", p("max_loop", "4"));
         kernel.scriptFinit("loop", Errno.EINVAL, Errno.ENOMEM);
-        Job done = await(reload("loop", p("max_loop", "2000000"), Duration.ofSeconds(5)));
+        Job done = awaitEnd(reload("loop", p("max_loop", "2000000"), Duration.ofSeconds(5)));
         assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.snapshot().error().detail()).contains("failed too", "loop is NOT loaded");
         assertThat(kernel.isLoaded("loop")).isFalse();
@@ -286,7 +274,7 @@ class ParametersAndReloadTest {
         assertThatThrownBy(() -> ops.cancel(reload.id())).isInstanceOf(RefusedException.class)
                 .hasMessageContaining("loop has been removed and is being loaded again");
         kernel.setState("loop", io.kmodd.kernel.ModuleState.LIVE);
-        Job done = await(reload);
+        Job done = awaitEnd(reload);
         // The other loader's loop shows no max_loop: the reload says its value cannot be confirmed.
         assertThat(done.snapshot().error().reason()).as(done.snapshot().toString()).isEqualTo(Reason.PARAMETER_CONFLICT);
         assertThat(done.snapshot().error().parameters().unconfirmed()).containsExactly("max_loop");
@@ -326,7 +314,7 @@ class ParametersAndReloadTest {
         load("top", ModuleParameters.NONE);
         assertThatThrownBy(() -> reload("loop", p("max_loop", "8"), Duration.ofSeconds(5)))
                 .isInstanceOf(RefusedException.class).hasMessageContaining("withHolders=true");
-        Job done = await(ops.reload(n("loop"), withHolders(p("max_loop", "8"))).job());
+        Job done = awaitEnd(ops.reload(n("loop"), withHolders(p("max_loop", "8"))).job());
         assertThat(done.state()).as(done.snapshot().toString()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.snapshot().outcome()).isEqualTo("reloaded loop with max_loop=8; top, mid taken down and back");
         assertThat(kernel.paramsOf("loop")).containsEntry("max_loop", "8");
@@ -349,7 +337,7 @@ class ParametersAndReloadTest {
                 .isInstanceOf(RefusedException.class).hasMessageContaining("user is in use (refcnt 1)");
         kernel.setUsers("user", 0);
         kernel.scriptFinit("loop", Errno.EINVAL);
-        Job done = await(ops.reload(n("loop"), withHolders(p("max_loop", "2000000"))).job());
+        Job done = awaitEnd(ops.reload(n("loop"), withHolders(p("max_loop", "2000000"))).job());
         assertThat(done.state()).isEqualTo(JobState.FAILED);
         assertThat(done.snapshot().error().detail()).contains("loaded it again with its previous parameters max_loop=4: OK",
                 "user taken down and back");

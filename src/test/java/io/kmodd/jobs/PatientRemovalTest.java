@@ -1,5 +1,7 @@
 package io.kmodd.jobs;
 
+import static io.kmodd.jobs.OperationsFixture.awaitEnd;
+import static io.kmodd.jobs.OperationsFixture.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,16 +32,16 @@ import org.junit.jupiter.api.Test;
  * The lanes run on virtual time: a wait of seconds takes milliseconds, and "later" is a virtual instant.
  */
 class PatientRemovalTest {
-    private final SimulatedKernel kernel = new SimulatedKernel();
-    private final VirtualTicker ticker = new VirtualTicker();
+    private final OperationsFixture fixture = new OperationsFixture().loadTimeout(Duration.ofSeconds(5))
+            .progressInterval(Duration.ofMillis(50));
+    private final SimulatedKernel kernel = fixture.kernel;
+    private final VirtualTicker ticker = fixture.ticker;
     private ModuleOperations ops;
     private ExecutorService side;
 
     @BeforeEach
     void setUp() {
-        ops = new ModuleOperations(kernel, new JobRegistry(1000),
-                new Settings(Duration.ofSeconds(5), Duration.ofMillis(5), Duration.ofMillis(50), 64),
-                JobObserver.NONE, Clock.systemUTC(), ticker, ModulePolicy.ALLOW_ALL);
+        ops = fixture.start();
         side = Executors.newFixedThreadPool(4);
         kernel.define("loop");
         kernel.loadedByOther("loop", ModuleState.LIVE);
@@ -56,7 +58,7 @@ class PatientRemovalTest {
     }
 
     private Job unload(String name, UnloadOptions o) throws Exception {
-        return ops.unload(ModuleName.of(name), o).job().completion().get(10, TimeUnit.SECONDS);
+        return awaitEnd(ops.unload(ModuleName.of(name), o).job());
     }
 
     /** Runs {@code r} when the lanes' virtual time has advanced by {@code millis}. */
@@ -68,10 +70,10 @@ class PatientRemovalTest {
     void refcountDroppingMidWaitIsFollowedByRemoval() throws Exception {
         kernel.setUsers("loop", 1);
         Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job();
-        waitForState(job, JobState.WAITING);
+        awaitState(job, JobState.WAITING);
         // Virtual time runs from one timer to the next: the drop is due 200 ms into the wait.
         later(200, () -> kernel.setUsers("loop", 0));
-        job = job.completion().get(10, TimeUnit.SECONDS);
+        job = awaitEnd(job);
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.isLoaded("loop")).isFalse();
         JobSnapshot s = job.snapshot();
@@ -135,9 +137,9 @@ class PatientRemovalTest {
     void cancelStopsAWaitingRemoval() throws Exception {
         kernel.setUsers("loop", 1);
         Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(30))).job();
-        waitForState(job, JobState.WAITING);
+        awaitState(job, JobState.WAITING);
         ops.cancel(job.id());
-        Job ended = job.completion().get(2, TimeUnit.SECONDS);
+        Job ended = awaitEnd(job);
         assertThat(ended.state()).isEqualTo(JobState.CANCELLED);
         assertThat(kernel.isLoaded("loop")).isTrue();
         assertThatThrownBy(() -> ops.cancel(job.id())).extracting(e -> ((RefusedException) e).refusal())
@@ -148,13 +150,13 @@ class PatientRemovalTest {
     void cancelOfAQueuedJobEndsItBeforeItRuns() throws Exception {
         kernel.setUsers("loop", 1);
         Job first = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(30))).job();
-        waitForState(first, JobState.WAITING);
+        awaitState(first, JobState.WAITING);
         Job queuedLoad = ((ModuleOperations.Queued) ops.load(ModuleName.of("loop"), ModuleParameters.NONE)).job();
         assertThat(queuedLoad.state()).isEqualTo(JobState.QUEUED);
         ops.cancel(queuedLoad.id());
-        assertThat(queuedLoad.completion().get(1, TimeUnit.SECONDS).state()).isEqualTo(JobState.CANCELLED);
+        assertThat(awaitEnd(queuedLoad).state()).isEqualTo(JobState.CANCELLED);
         ops.cancel(first.id());
-        first.completion().get(2, TimeUnit.SECONDS);
+        awaitEnd(first);
         assertThat(kernel.finitCalls("loop")).isZero();
     }
 
@@ -191,7 +193,7 @@ class PatientRemovalTest {
         kernel.setUsers("loop", 0);
         Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job();
         assertThat(job.id()).isEqualTo(got.get(0));
-        assertThat(job.completion().get(5, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(job).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().requests()).isEqualTo(9);
         assertThat(kernel.deleteCalls("loop")).isEqualTo(1);
     }
@@ -200,9 +202,9 @@ class PatientRemovalTest {
     void removalByAnotherPartyDuringTheWaitSucceedsAndSaysSo() throws Exception {
         kernel.setUsers("loop", 1);
         Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(5))).job();
-        waitForState(job, JobState.WAITING);
+        awaitState(job, JobState.WAITING);
         later(100, () -> kernel.removedByOther("loop"));
-        job = job.completion().get(10, TimeUnit.SECONDS);
+        job = awaitEnd(job);
         assertThat(job.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(job.snapshot().outcome()).contains("removed by another party");
     }
@@ -248,26 +250,12 @@ class PatientRemovalTest {
             }
         }, () -> {
         });
-        job.completion().get(5, TimeUnit.SECONDS);
+        awaitEnd(job);
         synchronized (live) {
             assertThat(live.stream().filter(e -> e.type() == EventType.PROGRESS).count()).isGreaterThanOrEqualTo(3);
         }
         assertThat(job.snapshot().events().stream().filter(e -> e.type() == EventType.PROGRESS).count()).isLessThanOrEqualTo(1);
         assertThat(job.snapshot().events().get(job.snapshot().events().size() - 1).type()).isEqualTo(EventType.OUTCOME);
-    }
-
-    /** Returns once the job has reached {@code state}, told by its own events rather than by polling. */
-    static void waitForState(Job job, JobState state) throws Exception {
-        CountDownLatch reached = new CountDownLatch(1);
-        try (AutoCloseable sub = job.subscribe(e -> {
-            if (e.state().equals(state.wireName())) {
-                reached.countDown();
-            }
-        }, () -> {
-        })) {
-            assertThat(reached.await(5, TimeUnit.SECONDS)).as("job reached %s", state).isTrue();
-        }
-        assertThat(job.state()).isEqualTo(state);
     }
 
     @Test
@@ -285,7 +273,7 @@ class PatientRemovalTest {
     void aLongFlappingWaitKeepsABoundedHistory() throws Exception {
         kernel.setUsers("loop", 1);
         Job job = ops.unload(ModuleName.of("loop"), within(Duration.ofSeconds(30))).job();
-        waitForState(job, JobState.WAITING);
+        awaitState(job, JobState.WAITING);
         for (int i = 0; i < 3000; i++) {
             job.event(EventType.REFCNT, "refcnt of loop is " + (i % 2), java.util.Map.of("refcnt", i % 2));
         }

@@ -1,5 +1,7 @@
 package io.kmodd.jobs;
 
+import static io.kmodd.jobs.OperationsFixture.awaitEnd;
+import static io.kmodd.jobs.OperationsFixture.awaitState;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,11 +26,12 @@ import org.junit.jupiter.api.Test;
  */
 class SharedWorkersTest {
     private static final int WORKERS = 4;
-    private final SimulatedKernel kernel = new SimulatedKernel();
-    private final VirtualTicker ticker = new VirtualTicker();
-    private final ModuleOperations ops = new ModuleOperations(kernel, new JobRegistry(5000),
-            new Settings(Duration.ofSeconds(60), Duration.ofMillis(20), Duration.ofMillis(500), 64, 400, WORKERS),
-            JobObserver.NONE, Clock.systemUTC(), ticker, ModulePolicy.ALLOW_ALL);
+    private final OperationsFixture fixture = new OperationsFixture().retainedJobs(5000)
+            .pollInterval(Duration.ofMillis(20)).progressInterval(Duration.ofMillis(500)).maxUnfinished(400)
+            .workerThreads(WORKERS);
+    private final SimulatedKernel kernel = fixture.kernel;
+    private final VirtualTicker ticker = fixture.ticker;
+    private final ModuleOperations ops = fixture.start();
 
     @AfterEach
     void tearDown() {
@@ -49,7 +52,7 @@ class SharedWorkersTest {
             jobs.add(ops.unload(ModuleName.of("m" + i), new UnloadOptions(Duration.ofHours(1), false, false)).job());
         }
         for (Job j : jobs) {
-            PatientRemovalTest.waitForState(j, JobState.WAITING);
+            awaitState(j, JobState.WAITING);
         }
         return jobs;
     }
@@ -64,7 +67,7 @@ class SharedWorkersTest {
         assertThat(ops.unfinished()).isEqualTo(300);
         // They still follow their refcounts: one drops, its removal goes through.
         kernel.setUsers("m7", 0);
-        assertThat(jobs.get(7).completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(jobs.get(7)).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(kernel.isLoaded("m7")).isFalse();
     }
 
@@ -73,14 +76,14 @@ class SharedWorkersTest {
         kernel.define("slow").define("xfs").define("loop");
         kernel.holdLoadsOf("slow");
         Job slow = ((ModuleOperations.Queued) ops.load(ModuleName.of("slow"), ModuleParameters.NONE)).job();
-        PatientRemovalTest.waitForState(slow, JobState.RUNNING);
+        awaitState(slow, JobState.RUNNING);
         for (String m : List.of("xfs", "loop")) {
             Job j = ((ModuleOperations.Queued) ops.load(ModuleName.of(m), ModuleParameters.NONE)).job();
-            assertThat(j.completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(awaitEnd(j).state()).isEqualTo(JobState.SUCCEEDED);
         }
         assertThat(slow.state()).isEqualTo(JobState.RUNNING);
         kernel.releaseLoadsOf("slow");
-        assertThat(slow.completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(awaitEnd(slow).state()).isEqualTo(JobState.SUCCEEDED);
     }
 
     @Test
@@ -93,7 +96,7 @@ class SharedWorkersTest {
             slow.add(((ModuleOperations.Queued) ops.load(ModuleName.of("slow" + i), ModuleParameters.NONE)).job());
         }
         for (Job j : slow) {
-            PatientRemovalTest.waitForState(j, JobState.RUNNING);
+            awaitState(j, JobState.RUNNING);
         }
         ops.cancel(waiting.id());
         assertThat(waiting.state()).isEqualTo(JobState.CANCELLED);
@@ -102,7 +105,7 @@ class SharedWorkersTest {
             kernel.releaseLoadsOf("slow" + i);
         }
         for (Job j : slow) {
-            assertThat(j.completion().get(10, TimeUnit.SECONDS).state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(awaitEnd(j).state()).isEqualTo(JobState.SUCCEEDED);
         }
     }
 
@@ -131,7 +134,7 @@ class SharedWorkersTest {
         UnloadOptions same = new UnloadOptions(Duration.ofHours(1), false, false);
         assertThat(ops.unload(ModuleName.of("m3"), same).job()).isSameAs(jobs.get(3));
         ops.cancel(jobs.get(3).id());
-        jobs.get(3).completion().get(5, TimeUnit.SECONDS);
+        awaitEnd(jobs.get(3));
         assertThat(ops.load(ModuleName.of("xfs"), ModuleParameters.NONE)).isInstanceOf(ModuleOperations.Queued.class);
     }
 
@@ -140,7 +143,7 @@ class SharedWorkersTest {
         List<Job> jobs = waitingRemovals(50);
         assertThat(ops.stop(Duration.ofSeconds(5))).isZero();
         for (Job j : jobs) {
-            assertThat(j.completion().get(5, TimeUnit.SECONDS).state()).isEqualTo(JobState.FAILED);
+            assertThat(awaitEnd(j).state()).isEqualTo(JobState.FAILED);
             assertThat(j.snapshot().error().reason()).isEqualTo(Reason.INTERRUPTED);
         }
         assertThat(kernel.isLoaded("m0")).isTrue();
