@@ -74,7 +74,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
 
     /** What the unit promises, checked on the live service rather than in the file. */
     @Test
-    @Order(20)
+    @Order(245) // after the two followers (240), before Ansible (250)
     void theLiveUnitKeepsWhatItPromises() throws Exception {
         assertThat(sh("systemctl is-active kmodd")).isEqualTo("active");
         assertThat(sh("systemctl show -p StatusText --value kmodd")).startsWith("ready; ").contains("modules loaded");

@@ -23,7 +23,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
      * installed kmoddctl uses it.
      */
     @Test
-    @Order(25)
+    @Order(300)
     void theOptInDropInsLetTheServiceNameHoldersAndListenOnItsUnixSocket() throws Exception {
         given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         String dropIn = "/etc/systemd/system/kmodd.service.d/see-processes.conf";
@@ -78,7 +78,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
      * beside java -version's, measured in the same boot.
      */
     @Test
-    @Order(27)
+    @Order(310)
     void kmoddctlFromThePackageTalksToTheServiceOverTcp() throws Exception {
         assertThat(sh("stat -c '%a %U' /usr/bin/kmoddctl")).isEqualTo("755 root");
         String ms = "s=$(date +%s%N); CMD >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))";
@@ -114,7 +114,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
      * version, which is what the maintainer scripts and conffile handling see of any upgrade.
      */
     @Test
-    @Order(30)
+    @Order(320)
     void anUpgradeOverTheRunningServiceKeepsTokensConfigJournalAndAnswers() throws Exception {
         String conf = "/etc/kmodd/application.properties";
         sh("printf '\\n# edited by the administrator\\nkmodd.jobs.retain-for=45d\\n' >> " + conf);
@@ -144,7 +144,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
 
     /** apt purge leaves no unit, token, state, link or user behind; the modules it loaded stay loaded. */
     @Test
-    @Order(40)
+    @Order(330)
     void purgeLeavesNothingBehind() throws Exception {
         Guest.Result purge = guest().sh("apt purge -y kmodd </dev/null 2>&1");
         assertThat(purge.rc()).as(purge.output()).isZero();
