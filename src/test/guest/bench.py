@@ -108,13 +108,12 @@ def finit_calls():
     return total
 
 
-def wait_job_done(c, job_id):
-    while True:
+def wait_job_done(c, job_id, limit_s=300):
+    def ended():
         status, body = request(c, "GET", "/jobs/" + job_id)
         j = json.loads(body)
-        if j["state"] in ("succeeded", "failed", "cancelled"):
-            return j
-        time.sleep(0.01)
+        return j if j["state"] in ("succeeded", "failed", "cancelled") else None
+    return until("job %s to end" % job_id, ended, limit_s, every_s=0.01)
 
 
 # ---------------------------------------------------------------- 5. start-up and idle memory
@@ -129,6 +128,7 @@ APP = os.path.join(PROJECT, "target", "quarkus-app")
 # Environment=, read from systemd/kmodd.service by the helper the flood benchmark shares.
 sys.path.insert(0, os.path.join(PROJECT, "src", "test", "pylib"))
 from kmodd_unit import unit_jvm  # noqa: E402
+from waits import until  # noqa: E402
 _opts, UNIT_ENV = unit_jvm(PROJECT)
 UNIT_OPTS = " ".join(_opts)
 
@@ -137,20 +137,20 @@ def restart(opts, cds, env=None):
     """Stops kmodd, starts it with these JVM settings and archive (on, off or a path), and returns the
     seconds until /q/health/ready is 200."""
     subprocess.run(["pkill", "-f", "quarkus-run.jar"])
-    while subprocess.run(["pgrep", "-f", "quarkus-run.jar"], stdout=subprocess.DEVNULL).returncode == 0:
-        time.sleep(0.05)
+    until("the old kmodd to exit", lambda: subprocess.run(["pgrep", "-f", "quarkus-run.jar"],
+                                                          stdout=subprocess.DEVNULL).returncode != 0, 60)
     env = dict(os.environ, KMODD_JAVA_OPTS=opts, KMODD_CDS=cds, **(env or {}))
     t = time.perf_counter()
     subprocess.run(["sh", os.path.join(HERE, "start-kmodd.sh")], stdout=subprocess.DEVNULL, env=env)
-    while True:
+
+    def ready():
         try:
-            c = conn()
-            status, _ = request(c, "GET", "/q/health/ready")
-            if status == 200:
-                return time.perf_counter() - t
+            status, _ = request(conn(), "GET", "/q/health/ready")
+            return status == 200
         except OSError:
-            pass
-        time.sleep(0.05)
+            return False
+    until("kmodd to be ready (" + opts + ")", ready, 300)
+    return time.perf_counter() - t
 
 
 def timed(*cmd):
@@ -517,8 +517,7 @@ def concurrent(n=64):
 def gone_after(release_fd):
     t0 = time.perf_counter()
     os.close(release_fd)
-    while os.path.exists("/sys/module/loop"):
-        time.sleep(0.001)
+    until("loop to be removed after its release", lambda: not os.path.exists("/sys/module/loop"), 60, every_s=0.001)
     return time.perf_counter() - t0
 
 
