@@ -7,39 +7,16 @@ import io.kmodd.jobs.JobSnapshot;
 import io.kmodd.jobs.JobState;
 import io.kmodd.jobs.ModuleOperations;
 import io.kmodd.kernel.ModuleName;
-import io.kmodd.security.Role;
-import jakarta.annotation.security.RolesAllowed;
 import io.smallrye.mutiny.Multi;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
-import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-/** Jobs: list, inspect, cancel, and follow as Server-Sent Events. */
-@Path("/jobs")
-@Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "jobs")
-public class JobsResource {
+/** Jobs: list, inspect, cancel, and follow as Server-Sent Events, as {@link JobsApi} declares them. */
+public class JobsResource implements JobsApi {
     private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final JobRegistry registry;
@@ -53,26 +30,12 @@ public class JobsResource {
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
 
-    @GET
-    @RolesAllowed(Role.VIEWER_NAME)
-    @Operation(operationId = "listJobs", summary = "List jobs, newest first, a page at a time",
-            description = "Unfinished jobs, and finished ones within the retention (kmodd.jobs.retain-finished,"
-                    + " kmodd.jobs.retain-for), this run's and earlier runs' (from the journal). Events are left out;"
-                    + " GET /jobs/{id} has them. At most `limit` jobs (100 by default, 1000 at most) per answer; when"
-                    + " there are more, a `Link: <...>; rel=\"next\"` header gives the next page.")
-    @APIResponse(responseCode = "200", description = "The jobs", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = JobSnapshot.class, type = SchemaType.ARRAY)))
-    @APIResponse(responseCode = "400", ref = "BadInput")
-    @APIResponse(responseCode = "401", ref = "Unauthorized")
-    @APIResponse(responseCode = "403", ref = "Forbidden")
-    public Response list(
-            @QueryParam("module") @Parameter(description = "Only this module's jobs", example = "xfs") String module,
-            @QueryParam("state") @Parameter(description = "Only jobs in this state", example = "waiting", schema = @Schema(
-                    enumeration = {"queued", "waiting", "running", "succeeded", "failed", "cancelled"})) String state,
-            @QueryParam("limit") @Parameter(description = "Jobs per page, 1 to 1000 (default 100)", example = "100")
-            String limit,
-            @QueryParam("after") @Parameter(description = "The id of the last job of the previous page (from the"
-                    + " Link header)", example = "019cc2a1-3c70-7aa0-8e21-0123456789ab") String after) {
+    @Override
+    public Response list(JobsQuery query) {
+        String module = query.module();
+        String state = query.state();
+        String limit = query.limit();
+        String after = query.after();
         Predicate<JobSnapshot> filter = s -> true;
         if (module != null) {
             String m = ModuleName.of(module).value();
@@ -120,19 +83,8 @@ public class JobsResource {
         throw new IllegalArgumentException("limit must be a whole number from 1 to " + MAX_LIMIT);
     }
 
-    @GET
-    @Path("{id}")
-    @RolesAllowed(Role.VIEWER_NAME)
-    @Operation(operationId = "getJob", summary = "Show one job with its events")
-    @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = JobSnapshot.class), examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
-    @APIResponse(responseCode = "400", ref = "BadInput")
-    @APIResponse(responseCode = "401", ref = "Unauthorized")
-    @APIResponse(responseCode = "403", ref = "Forbidden")
-    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "410", description = "The job passed out of the retention; its outcome is no longer kept.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    public JobSnapshot get(@PathParam("id") @Parameter(description = "Job id",
-            example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id) {
+    @Override
+    public JobSnapshot get(String id) {
         checkId(id);
         return found(id);
     }
@@ -150,43 +102,14 @@ public class JobsResource {
         throw notFound(id);
     }
 
-    @DELETE
-    @Path("{id}")
-    @RolesAllowed(Role.OPERATOR_NAME)
-    @Operation(operationId = "cancelJob", summary = "Cancel a queued or waiting job",
-            description = "The module stays as it was. Needs the operator role.")
-    @APIResponse(responseCode = "200", description = "The job", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = JobSnapshot.class), examples = @ExampleObject(name = "waiting", value = ApiDoc.JOB_EXAMPLE)))
-    @APIResponse(responseCode = "400", ref = "BadInput")
-    @APIResponse(responseCode = "401", ref = "Unauthorized")
-    @APIResponse(responseCode = "403", ref = "Forbidden")
-    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "410", description = "The job passed out of the retention; its outcome is no longer kept.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The job has finished, or is inside a kernel call.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    public JobSnapshot cancel(@PathParam("id") @Parameter(description = "Job id",
-            example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id) {
+    @Override
+    public JobSnapshot cancel(String id) {
         checkId(id);
         return operations.cancel(id).snapshot();
     }
 
-    @GET
-    @Path("{id}/events")
-    @Produces(MediaType.SERVER_SENT_EVENTS)
-    @RolesAllowed(Role.VIEWER_NAME)
-    @Operation(operationId = "followJob", summary = "Follow a job as Server-Sent Events",
-            description = "The job's history first, then live events until it ends, then the stream closes. Event"
-                    + " names are the event types: queued, joined, state, dependency, refcnt, attempt, progress,"
-                    + " warning, outcome.")
-    @APIResponse(responseCode = "200", description = "The event stream", content = @Content(
-            mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING),
-            examples = @ExampleObject(name = "removal", value = ApiDoc.SSE_EXAMPLE)))
-    @APIResponse(responseCode = "400", ref = "BadInput")
-    @APIResponse(responseCode = "401", ref = "Unauthorized")
-    @APIResponse(responseCode = "403", ref = "Forbidden")
-    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "410", description = "The job passed out of the retention; its outcome is no longer kept.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    public Multi<OutboundSseEvent> events(@PathParam("id") @Parameter(description = "Job id",
-            example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id, @Context Sse sse) {
+    @Override
+    public Multi<OutboundSseEvent> events(String id, Sse sse) {
         checkId(id);
         Optional<Job> live = registry.find(id);
         if (live.isPresent()) {

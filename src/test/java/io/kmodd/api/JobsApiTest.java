@@ -88,6 +88,14 @@ class JobsApiTest {
     }
 
     @Test
+    void aMisspelledQueryParameterIsA400NamingTheListingsOwn() {
+        given().get("/jobs?limt=5").then().statusCode(400)
+                .body("type", equalTo("urn:kmodd:problem:unknown-query-parameter"))
+                .body("detail", equalTo("unknown query parameter 'limt'; this endpoint takes [after, limit, module, state]"));
+        given().get("/jobs?module=loop&state=queued&limit=5").then().statusCode(200);
+    }
+
+    @Test
     void badPagingIsA400() {
         for (String q : List.of("limit=0", "limit=1001", "limit=ten", "after=nope",
                 "after=" + UUID.randomUUID())) {
