@@ -55,8 +55,8 @@ public interface JobsApi {
     @APIResponse(responseCode = "400", ref = "BadInput")
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
-    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "410", description = "The job passed out of the retention; its outcome is no longer kept.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", ref = "NoSuchJob")
+    @APIResponse(responseCode = "410", ref = "JobExpired")
     JobSnapshot get(@PathParam("id") @Parameter(description = "Job id",
             example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id);
 
@@ -70,8 +70,8 @@ public interface JobsApi {
     @APIResponse(responseCode = "400", ref = "BadInput")
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
-    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "410", description = "The job passed out of the retention; its outcome is no longer kept.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", ref = "NoSuchJob")
+    @APIResponse(responseCode = "410", ref = "JobExpired")
     @APIResponse(responseCode = "409", description = "The job has finished, or is inside a kernel call.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
     JobSnapshot cancel(@PathParam("id") @Parameter(description = "Job id",
             example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id);
@@ -90,8 +90,8 @@ public interface JobsApi {
     @APIResponse(responseCode = "400", ref = "BadInput")
     @APIResponse(responseCode = "401", ref = "Unauthorized")
     @APIResponse(responseCode = "403", ref = "Forbidden")
-    @APIResponse(responseCode = "404", description = "No such job.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "410", description = "The job passed out of the retention; its outcome is no longer kept.", content = @Content(mediaType = ApiDoc.PROBLEM, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", ref = "NoSuchJob")
+    @APIResponse(responseCode = "410", ref = "JobExpired")
     Multi<OutboundSseEvent> events(@PathParam("id") @Parameter(description = "Job id",
             example = "3f2b9c9c-df38-4e1b-9a3e-0123456789ab") String id, @Context Sse sse);
 }

@@ -163,7 +163,7 @@ public class ModulesResource implements ModulesApi {
             return ModuleParameters.of(null);
         }
         JsonNode root = JsonBodies.object(json, body, Set.of("params"), BODY_FORM);
-        return ModuleParameters.of(new LoadRequest(JsonBodies.strings(root.get("params"), "params", BODY_FORM)).params());
+        return ModuleParameters.of(JsonBodies.strings(root.get("params"), "params", BODY_FORM));
     }
 
     private static boolean blacklistOverride(boolean asked, SecurityContext caller) {

@@ -2,28 +2,14 @@ package io.kmodd.api;
 
 import io.kmodd.kernel.ModuleName;
 import io.kmodd.params.LiveParameters;
+import io.kmodd.params.ParameterConflict;
 import io.kmodd.persistence.PersistedModule;
 import io.kmodd.persistence.PersistenceStore;
-import io.kmodd.security.Role;
-import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.MediaType;
 import java.util.List;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import java.util.Optional;
 
-/** Everything kmodd's drop-ins restore at boot, read anew from the files each time. */
-@Path("/persistence")
-@Produces(MediaType.APPLICATION_JSON)
-@Tag(name = "persistence")
-public class PersistenceListResource {
+/** Everything kmodd's drop-ins restore at boot, read anew from the files each time, beside the live parameters. */
+public class PersistenceListResource implements PersistenceListApi {
     private final PersistenceStore store;
     private final LiveParameters live;
 
@@ -32,28 +18,16 @@ public class PersistenceListResource {
         this.live = live;
     }
 
-    @GET
-    @RolesAllowed(Role.VIEWER_NAME)
-    @Operation(operationId = "listPersistence", summary = "List what is restored at boot",
-            description = "Read anew from the drop-ins each time, hand edits included, beside the running kernel: whether"
-                    + " each module is loaded, and where its persisted parameters differ from the live ones (drift; a"
-                    + " parameter the kernel does not show and kmodd did not load is unconfirmed).")
-    @APIResponse(responseCode = "200", description = "Every module the drop-ins mention", content = @Content(
-            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PersistedState.class, type = SchemaType.ARRAY),
-            examples = @ExampleObject(name = "loop, drifted", value = "[{\"module\":\"loop\",\"load\":true,\"params\":{\"max_loop\":\"8\"},"
-                    + "\"loaded\":true,\"drift\":[{\"parameter\":\"max_loop\",\"persisted\":\"8\",\"live\":\"4\"}],\"unconfirmed\":[]}]")))
-    @APIResponse(responseCode = "401", ref = "Unauthorized")
-    @APIResponse(responseCode = "403", ref = "Forbidden")
+    @Override
     public List<PersistedState> list() {
         return store.list().stream().map(p -> PersistedState.of(p, checked(p))).toList();
     }
 
-    private java.util.Optional<io.kmodd.params.ParameterConflict> checked(PersistedModule p) {
+    private Optional<ParameterConflict> checked(PersistedModule p) {
         try {
             return live.check(ModuleName.of(p.module()), p.params());
         } catch (IllegalArgumentException e) {
-            return java.util.Optional.empty(); // A hand-written line naming no valid module: nothing to compare.
+            return Optional.empty(); // A hand-written line naming no valid module: nothing to compare.
         }
     }
-
 }

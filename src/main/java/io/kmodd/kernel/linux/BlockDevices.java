@@ -7,11 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.OptionalInt;
 
 /** /sys/block: every disk and partition, its number, driver, loop backing file and what is built on it. Stateless. */
 final class BlockDevices {
-    private static final Pattern NUMBER = Pattern.compile("[0-9]+");
 
     private BlockDevices() {
     }
@@ -40,9 +39,14 @@ final class BlockDevices {
 
     private static Optional<DeviceNumber> number(String majMin) {
         String[] f = majMin.strip().split(":");
-        if (f.length != 2 || !NUMBER.matcher(f[0]).matches() || !NUMBER.matcher(f[1]).matches()) {
+        if (f.length != 2) {
             return Optional.empty();
         }
-        return Optional.of(new DeviceNumber(DeviceNumber.Kind.BLOCK, Integer.parseInt(f[0]), Integer.parseInt(f[1])));
+        OptionalInt major = KernelFiles.decimal(f[0]);
+        OptionalInt minor = KernelFiles.decimal(f[1]);
+        if (major.isEmpty() || minor.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new DeviceNumber(DeviceNumber.Kind.BLOCK, major.getAsInt(), minor.getAsInt()));
     }
 }

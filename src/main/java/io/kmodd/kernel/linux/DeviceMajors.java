@@ -3,11 +3,10 @@ package io.kmodd.kernel.linux;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
+import java.util.OptionalInt;
 
 /** /proc/devices: "Character devices:" then "Block devices:", each line "MAJOR NAME". Immutable. */
 record DeviceMajors(Map<Integer, String> chars, Map<Integer, String> blocks) {
-    private static final Pattern NUMBER = Pattern.compile("[0-9]+");
 
     static DeviceMajors read(Path file) {
         Map<Integer, String> chars = new HashMap<>();
@@ -19,8 +18,9 @@ record DeviceMajors(Map<Integer, String> chars, Map<Integer, String> blocks) {
                 continue;
             }
             String[] f = line.strip().split("\\s+");
-            if (f.length == 2 && NUMBER.matcher(f[0]).matches()) {
-                into.put(Integer.parseInt(f[0]), f[1]);
+            OptionalInt major = f.length == 2 ? KernelFiles.decimal(f[0]) : OptionalInt.empty();
+            if (major.isPresent()) {
+                into.put(major.getAsInt(), f[1]);
             }
         }
         return new DeviceMajors(Map.copyOf(chars), Map.copyOf(blocks));

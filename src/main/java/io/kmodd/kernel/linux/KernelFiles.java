@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Reads of /proc and /sys files with their defaults, written once: a file that is missing, unreadable or
@@ -16,6 +17,18 @@ import java.util.Optional;
  */
 final class KernelFiles {
     private KernelFiles() {
+    }
+
+    /**
+     * A decimal number as the kernel writes one (a pid, a device major or minor): digits only, no sign, no
+     * blank; empty for anything else, and for a number too large for an int.
+     */
+    static OptionalInt decimal(String text) {
+        if (text.isEmpty() || text.length() > 10 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return OptionalInt.empty();
+        }
+        long n = Long.parseLong(text);
+        return n > Integer.MAX_VALUE ? OptionalInt.empty() : OptionalInt.of((int) n);
     }
 
     /** A one-value attribute (refcnt, initstate, a parameter), stripped; empty if unreadable or not UTF-8. */

@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
  * limit only a hung /proc reaches) and says so in {@code notVisible}. Stateless.
  */
 final class OpenDeviceFiles {
-    private static final Pattern PID = Pattern.compile("[0-9]+");
     private static final Pattern UNIT = Pattern.compile(".+\\.(service|scope|socket|mount|swap)");
 
     private OpenDeviceFiles() {
@@ -30,7 +29,7 @@ final class OpenDeviceFiles {
         long deadline = System.nanoTime() + bound.timeLimit().toNanos();
         long descriptors = 0;
         List<Path> pids = new ArrayList<>();
-        try (DirectoryStream<Path> d = Files.newDirectoryStream(paths.procRoot(), p -> PID.matcher(p.getFileName().toString()).matches())) {
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(paths.procRoot(), p -> KernelFiles.decimal(p.getFileName().toString()).isPresent())) {
             d.forEach(pids::add);
         } catch (IOException e) {
             notVisible.add("processes: " + paths.procRoot() + " cannot be listed (" + e.getMessage() + ")");
