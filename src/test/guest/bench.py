@@ -7,6 +7,7 @@ curl figure is given too. Every figure here is from the same guest, so ratios ar
 runs under TCG emulation, which slows everything, and the JVM's JIT most.
 """
 import ctypes
+import functools
 import http.client
 import json
 import os
@@ -31,6 +32,7 @@ def log(msg):
         c.write("bench: " + msg + "\n")
 
 
+@functools.lru_cache(maxsize=None)
 def token(role="admin"):
     with open("/tmp/kmodd/tokens") as f:
         for line in f:
@@ -40,7 +42,9 @@ def token(role="admin"):
     raise RuntimeError("no %s token in /tmp/kmodd/tokens" % role)
 
 
-AUTH = None
+def auth():
+    """The admin's token, read once from the tokens file kmodd was started with."""
+    return token("admin")
 
 
 def conn():
@@ -48,7 +52,7 @@ def conn():
 
 
 def request(c, method, path, accept="application/json"):
-    headers = {"Accept": accept, "Content-Length": "0", "Authorization": "Bearer " + AUTH}
+    headers = {"Accept": accept, "Content-Length": "0", "Authorization": "Bearer " + auth()}
     try:
         c.request(method, path, headers=headers)
         r = c.getresponse()
@@ -188,14 +192,11 @@ def profile_row(label, wall, a, b):
         ms(d("java.ci.totalTime") / hz), ms(gc / hz))
 
 
-ARCHIVES = []
-
-
+@functools.lru_cache(maxsize=None)
 def make_archives():
     """The two archives, made in this boot as a host makes them: Quarkus's (static init only, as the
-    postinst made it before) and make-archive's training start (as the postinst makes it now)."""
-    if ARCHIVES:
-        return ARCHIVES[0]
+    postinst made it before) and make-archive's training start (as the postinst makes it now). Made once per
+    boot; later calls answer the seconds the first one took."""
     os.makedirs("/tmp/kmodd", exist_ok=True)
     t = time.perf_counter()
     r = subprocess.run(["java", "-XX:ArchiveClassesAtExit=/tmp/kmodd/static.jsa", "-XX:+UseSerialGC",
@@ -211,7 +212,6 @@ def make_archives():
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     trained_s = time.perf_counter() - t
     assert r.returncode == 0, r.stderr[-2000:]
-    ARCHIVES.append((static_s, trained_s))
     return static_s, trained_s
 
 
@@ -222,7 +222,7 @@ def first_operations(marks=None):
         at_ready = counters()
     c = conn()
     t = time.perf_counter()
-    c.request("POST", "/modules/dummy/load?wait=60s", headers={"Content-Length": "0", "Authorization": "Bearer " + AUTH})
+    c.request("POST", "/modules/dummy/load?wait=60s", headers={"Content-Length": "0", "Authorization": "Bearer " + auth()})
     r = c.getresponse()
     body = r.read()
     first_load = time.perf_counter() - t
@@ -418,11 +418,11 @@ def latency(n=100):
     c_load, c_unload = [], []
     for _ in range(n // 4):
         t = time.perf_counter()
-        run("curl", "-sf", "-H", "Authorization: Bearer " + AUTH, "-X", "POST",
+        run("curl", "-sf", "-H", "Authorization: Bearer " + auth(), "-X", "POST",
             "http://127.0.0.1:8080/modules/dummy/load?wait=60s", check=True)
         c_load.append(time.perf_counter() - t)
         t = time.perf_counter()
-        run("curl", "-sfN", "-H", "Authorization: Bearer " + AUTH, "-H", "Accept: text/event-stream", "-X", "POST",
+        run("curl", "-sfN", "-H", "Authorization: Bearer " + auth(), "-H", "Accept: text/event-stream", "-X", "POST",
             "http://127.0.0.1:8080/modules/dummy/unload?timeout=10s", check=True)
         c_unload.append(time.perf_counter() - t)
     m_load, m_unload = [], []
@@ -694,10 +694,7 @@ def outcome_of(status, body):
     return json.loads(m.group(1)).get("state", "?") if m else "no outcome"
 
 
-SCALE_ROWS = []
-
-
-def scale_row(label, wall, results, s0, s1, kmod=None, cpu_wall=None):
+def scale_row(rows, label, wall, results, s0, s1, kmod=None, cpu_wall=None):
     lat = [r[0] for r in results]
     statuses = {}
     for _, st, body in results:
@@ -709,7 +706,7 @@ def scale_row(label, wall, results, s0, s1, kmod=None, cpu_wall=None):
         ", ".join("%s %d" % kv for kv in sorted(statuses.items())), 100.0 * (s1["cpu"] - s0["cpu"]) / (cpu_wall or wall),
         s0["rss"] // 1024, s1["rss"] // 1024, s0["fds"], s1["fds"], s0["threads"], s1["threads"], fivexx,
         kmod or "")
-    SCALE_ROWS.append(row)
+    rows.append(row)
     log(row)
     return fivexx
 
@@ -734,6 +731,7 @@ def all_at_once(mods):
 
 def scale():
     log("scale: kmodd as shipped (the unit's settings and archive)")
+    rows = []
     make_archives()
     restart(UNIT_OPTS, "/tmp/kmodd/trained.jsa", UNIT_ENV)
     at_rest = daemon_state()
@@ -746,15 +744,15 @@ def scale():
     wall, res, wall_u, res_u, s0, s1, s2, gone = all_at_once(mods)
     k_load = kmod_processes([["modprobe", m] for m in mods])
     k_unload = kmod_processes([["modprobe", "-r", m] for m in mods])
-    scale_row("%d modules loaded at once (one client each)" % n, wall, res, s0, s1,
+    scale_row(rows, "%d modules loaded at once (one client each)" % n, wall, res, s0, s1,
               kmod_cell("%d `modprobe` at once" % n, k_load))
-    scale_row("the same %d removed at once (streams to the end; %d gone after)" % (n, gone), wall_u, res_u, s1, s2,
+    scale_row(rows, "the same %d removed at once (streams to the end; %d gone after)" % (n, gone), wall_u, res_u, s1, s2,
               kmod_cell("%d `modprobe -r` at once" % n, k_unload))
     # The same again: the first round ran just after kmodd's start (its JIT cold); this one shows the lanes
     # and the kernel with the daemon warm. kmod's tools have nothing to warm: their figures above stand.
     wall, res, wall_u, res_u, s0, s1, s2, gone = all_at_once(mods)
-    scale_row("again, warm: %d modules loaded at once" % n, wall, res, s0, s1)
-    scale_row("again, warm: the %d removed at once (%d gone after)" % (n, gone), wall_u, res_u, s1, s2)
+    scale_row(rows, "again, warm: %d modules loaded at once" % n, wall, res, s0, s1)
+    scale_row(rows, "again, warm: the %d removed at once (%d gone after)" % (n, gone), wall_u, res_u, s1, s2)
 
     # 2. 1,000 clients spread over them: ten loads per module at once (merged per lane), then ten removals.
     per = 1000 // max(n, 1)
@@ -772,9 +770,9 @@ def scale():
     for m in mods:
         if loaded(m):
             run("rmmod", m)
-    scale_row("%d clients: %d loads per module at once" % (per * n, per), wall, res, s0, s1,
+    scale_row(rows, "%d clients: %d loads per module at once" % (per * n, per), wall, res, s0, s1,
               kmod_cell("%d `modprobe` at once" % (per * n), k_load))
-    scale_row("%d clients: %d removals per module at once" % (per * n, per), wall_u, res_u, s1, s2,
+    scale_row(rows, "%d clients: %d removals per module at once" % (per * n, per), wall_u, res_u, s1, s2,
               kmod_cell("%d `modprobe -r` at once" % (per * n), k_unload))
 
     # 3. 500 subscribers on one waiting removal: loop held open, the removal waits; 500 event streams of the
@@ -795,7 +793,7 @@ def scale():
         cc = conn()
         try:
             cc.request("GET", "/jobs/%s/events" % job, headers={"Accept": "text/event-stream",
-                                                                 "Authorization": "Bearer " + AUTH})
+                                                                 "Authorization": "Bearer " + auth()})
             r = cc.getresponse()
             first = r.readline()
             connected.release()
@@ -825,7 +823,7 @@ def scale():
         th.join()
     wall = time.perf_counter() - released[0]
     s2 = daemon_state()
-    scale_row("%d subscribers on one waiting removal: all subscribed in %s; latency from the holder's release to "
+    scale_row(rows, "%d subscribers on one waiting removal: all subscribed in %s; latency from the holder's release to "
               "each stream's end" % (subs, ms(subscribed)), wall, res_sse, s0, s2,
               "while all %d were open: RSS %d MiB, %d descriptors, %d threads" % (
                   subs, s1["rss"] // 1024, s1["fds"], s1["threads"]), cpu_wall=time.perf_counter() - t_sub)
@@ -839,7 +837,7 @@ def scale():
     wall, res = clients([["/modules/%s/load?wait=10s" % x for x in names[i::50]] for i in range(50)])
     s1 = daemon_state()
     k = kmod_processes([["modprobe", x] for x in names[:2000]], parallel=50)
-    scale_row("10,000 loads of names that do not exist (50 clients)", wall, res, s0, s1,
+    scale_row(rows, "10,000 loads of names that do not exist (50 clients)", wall, res, s0, s1,
               kmod_cell("2,000 `modprobe` of such names, 50 at a time", k) +
               "; per request: kmodd %s, modprobe %s" % (ms(wall / len(res)), ms(k[0] / 2000)))
     with open("/proc/modules") as f:
@@ -856,7 +854,7 @@ def scale():
                  "doing the same in the same boot.\n")
     lines.append("| run | requests | wall | p50 / p99 | outcomes | kmodd CPU | RSS | descriptors | threads | 5xx | kmod |")
     lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
-    lines.extend(SCALE_ROWS)
+    lines.extend(rows)
     lines.append("\nAt rest before the runs (the unit's settings, just started): RSS %d MiB, %d descriptors, %d threads. "
                  "After them and 40 s idle: RSS %d MiB, %d descriptors, %d threads. Of the %d modules, %d still "
                  "loaded at the end.\n" % (at_rest["rss"] // 1024, at_rest["fds"], at_rest["threads"], idle["rss"] // 1024,
@@ -898,7 +896,7 @@ def scrape():
         size = len(body)
     for _ in range(30):
         t = time.perf_counter()
-        run("curl", "-sf", "-H", "Authorization: Bearer " + AUTH, "-o", "/dev/null", "http://127.0.0.1:8080/q/metrics")
+        run("curl", "-sf", "-H", "Authorization: Bearer " + auth(), "-o", "/dev/null", "http://127.0.0.1:8080/q/metrics")
         cu.append(time.perf_counter() - t)
     for _ in range(30):
         t = time.perf_counter()
@@ -917,8 +915,6 @@ def scrape():
 
 
 def main():
-    global AUTH
-    AUTH = token("admin")
     kver = os.uname().release
     kmodv = subprocess.run(["modprobe", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     javav = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
