@@ -1,5 +1,8 @@
 package io.kmodd.guest;
 
+import static io.kmodd.guest.GuestSession.as;
+import static io.kmodd.guest.GuestSession.deployment;
+import static io.kmodd.guest.GuestSession.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.RestAssured;
@@ -18,10 +21,6 @@ import org.junit.jupiter.api.Test;
  * run once, on the current stable.
  */
 abstract class InstalledPackageScenarios extends KernelScenarios {
-    static Guest guest() {
-        return deployment().guest();
-    }
-
     static String sh(String script) throws Exception {
         return guest().run(script);
     }

@@ -1,5 +1,8 @@
 package io.kmodd.guest;
 
+import static io.kmodd.guest.GuestSession.awaitState;
+import static io.kmodd.guest.GuestSession.given;
+import static io.kmodd.guest.GuestSession.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.path.json.JsonPath;
