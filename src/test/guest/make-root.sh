@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes (once per machine) the root filesystem of a Debian 13 host from Debian's own packages, for the guest
 # suite's Debian 13 targets, and prints its path. It has what a new Debian 13 host has for kmodd (systemd as
-# PID 1, its default JDK (OpenJDK 21), libkmod2, kmod), the test plumbing the guest needs (busybox's
+# PID 1, its default JDK (OpenJDK 21) and OpenJDK 25 beside it, libkmod2, kmod), the test plumbing the guest needs (busybox's
 # httpd for the command agent, python3 for the forward, curl, iproute2, e2fsprogs), Debian 13's own 6.12
 # kernel and the newest kernel of trixie-backports (7.x, the split linux-base/binary/modules packages; their
 # postinst runs depmod). kmodd itself is not installed: the scenarios install target/kmodd_*_amd64.deb with
@@ -45,7 +45,7 @@ newest() {
 k612=$(newest '6\.12')
 k7=$(newest '7\.')
 [ -n "$k612" ] && [ -n "$k7" ] || { echo "make-root: no Debian 13 kernels found ($k612, $k7)" >&2; exit 1; }
-packages="systemd systemd-sysv udev dbus default-jre-headless libkmod2 kmod libsystemd0
+packages="systemd systemd-sysv udev dbus default-jre-headless openjdk-25-jre-headless libkmod2 kmod libsystemd0
  busybox-static python3 curl iproute2 procps e2fsprogs mount util-linux xz-utils zstd strace ca-certificates
  $k612 $k7 linux-base/$suite-backports"
 # NAME/SUITE (the backport kernel's newer linux-base) is taken from that suite.

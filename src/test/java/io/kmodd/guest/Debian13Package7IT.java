@@ -7,7 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
  * (7.x: the split linux-base/binary/modules packages, the image inside the module tree, modules.dep made
  * by depmod on install). The package's life after its install is the userland's, proven on Debian 13's own
  * kernel by {@link Debian13Package612IT}; here the kernel is what is new. Its tokens file is in place before
- * the install.
+ * the install. OpenJDK 25 is installed beside the default 21, so the package runs kmodd on 25 with its
+ * ahead-of-time cache.
  */
 class Debian13Package7IT extends InstalledPackageScenarios {
     @BeforeAll

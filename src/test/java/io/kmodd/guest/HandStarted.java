@@ -1,7 +1,5 @@
 package io.kmodd.guest;
 
-import java.time.Duration;
-
 /**
  * kmodd started by hand (java -jar, src/test/guest/start-kmodd.sh) in the guest's read-only chroot of this
  * machine: tokens and drop-ins live in /tmp/kmodd, the log in the results share.
@@ -45,7 +43,7 @@ record HandStarted(Guest guest) implements Deployment {
         // The daemon by its pid: a second kmodd of the suite's (the zstd tree) may be running beside it.
         guest.run("p=$(cat /tmp/kmodd.pid); kill " + signal + " $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; sh "
                 + Guest.project().resolve("src/test/guest/start-kmodd.sh"));
-        guest.awaitUp(Duration.ofMinutes(3));
+        guest.awaitUp(GuestSession.restartLimit());
     }
 
     @Override

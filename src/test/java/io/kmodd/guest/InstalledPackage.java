@@ -1,7 +1,5 @@
 package io.kmodd.guest;
 
-import java.time.Duration;
-
 /**
  * kmodd as users install it: {@code apt install ./target/kmodd_*_amd64.deb} (the README's command) on a guest
  * booted with systemd as PID 1, so the daemon is the package's own unit, started by the package's
@@ -12,8 +10,10 @@ final class InstalledPackage implements Deployment {
     private final Guest guest;
     private final Guest.Result install;
     private final Tokens tokens;
+    private final Jdk jdk;
 
-    private InstalledPackage(Guest guest, Guest.Result install, Tokens tokens) {
+    private InstalledPackage(Guest guest, Guest.Result install, Tokens tokens, Jdk jdk) {
+        this.jdk = jdk;
         this.guest = guest;
         this.install = install;
         this.tokens = tokens;
@@ -34,23 +34,49 @@ final class InstalledPackage implements Deployment {
         IN_PLACE_BEFORE_THE_INSTALL
     }
 
-    /** Installs the freshly built package exactly as the README says, the tokens as {@code tokens} says. */
-    static InstalledPackage install(Guest guest, Tokens tokens) throws Exception {
+    /** The JDK the installed kmodd runs on. */
+    enum Jdk {
+        /** As the package's launcher (kmodd-java) picks it: the newest Debian OpenJDK of 25 or later, else /usr/bin/java. */
+        AS_THE_PACKAGE_PICKS(null),
+        /** OpenJDK 21, named in /etc/default/kmodd before the install, as the README tells a user to keep kmodd on it. */
+        OPENJDK_21_BY_NAME("/usr/lib/jvm/java-21-openjdk-amd64/bin/java");
+
+        /** The java named in /etc/default/kmodd, or null. */
+        final String named;
+
+        Jdk(String named) {
+            this.named = named;
+        }
+    }
+
+    /**
+     * Installs the freshly built package exactly as the README says, the tokens as {@code tokens} says, kmodd's
+     * JDK as {@code jdk} says.
+     */
+    static InstalledPackage install(Guest guest, Tokens tokens, Jdk jdk) throws Exception {
+        if (jdk.named != null) {
+            guest.run("echo KMODD_JAVA=" + jdk.named + " > /etc/default/kmodd");
+        }
         String token = "$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')";
         if (tokens == Tokens.IN_PLACE_BEFORE_THE_INSTALL) {
             guest.run("install -d -m 755 /etc/kmodd && umask 077 && for role in admin operator viewer; do"
                     + " echo \"guest-$role $role " + token + "\"; done > " + TOKENS + " && sha256sum " + TOKENS + " > /root/tokens.sum");
         }
         Guest.Result apt = guest.sh("cd " + Guest.project() + " && apt install ./target/kmodd_*_amd64.deb </dev/null 2>&1");
-        InstalledPackage p = new InstalledPackage(guest, apt, tokens);
+        InstalledPackage p = new InstalledPackage(guest, apt, tokens, jdk);
         if (apt.rc() == 0) {
             if (tokens == Tokens.MADE_BY_THE_POSTINST) {
                 guest.run("for role in viewer operator; do echo \"guest-$role $role " + token + "\";"
                         + " done >> " + TOKENS + " && systemctl restart kmodd");
             }
-            guest.awaitUp(Duration.ofMinutes(3));
+            guest.awaitUp(GuestSession.restartLimit());
         }
         return p;
+    }
+
+    /** Which JDK this installation's kmodd was told to run on. */
+    Jdk jdk() {
+        return jdk;
     }
 
     /** Where this installation's tokens came from. */
@@ -84,7 +110,7 @@ final class InstalledPackage implements Deployment {
         guest.run("old=$(systemctl show -p MainPID --value kmodd); " + beforeStop + "; kill -STOP $old; " + whileStopped
                 + "; systemctl kill -s KILL kmodd;"
                 + " while [ \"$(systemctl show -p MainPID --value kmodd)\" = \"$old\" ]; do sleep 0.1; done");
-        guest.awaitUp(Duration.ofMinutes(3));
+        guest.awaitUp(GuestSession.restartLimit());
     }
 
     /** {@code systemctl restart kmodd}; the stop is timed until the old process has exited. */
@@ -94,7 +120,7 @@ final class InstalledPackage implements Deployment {
                 + " systemctl restart --no-block kmodd; while kill -0 $old 2>/dev/null; do sleep 0.1; done;"
                 + " echo $(( ($(date +%s%N) - t0) / 1000000 ))");
         guest.run("until systemctl is-active -q kmodd; do sleep 0.2; done");
-        guest.awaitUp(Duration.ofMinutes(3));
+        guest.awaitUp(GuestSession.restartLimit());
         return Long.parseLong(took.strip()) / 1000.0;
     }
 

@@ -60,6 +60,24 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         // modprobe (libkmod) would print an error on every call.
         assertThat(sh("modprobe -n -q loop 2>&1; true")).doesNotContain("ERROR");
         assertThat(sh("readlink -e /etc/modprobe.d/kmodd.conf /etc/modules-load.d/kmodd.conf | wc -l")).isEqualTo("2");
+        // The JDK kmodd runs on is the one the package's launcher picks: the one named in /etc/default/kmodd, else
+        // OpenJDK 25 where it is installed (Debian 13 here), else /usr/bin/java; and the service maps the start-up
+        // archive the postinst made for it (an AOT cache on 25, a class-data-sharing archive before), unwarned.
+        String[] which = sh("/usr/lib/kmodd/kmodd-java --which").split(" ");
+        assertThat(which).as("kmodd-java --which").hasSize(3);
+        String mainPid = "$(systemctl show -p MainPID --value kmodd)";
+        assertThat(sh("readlink -f /proc/" + mainPid + "/exe")).isEqualTo(sh("readlink -f " + which[0]));
+        if (installed.jdk().named != null) {
+            assertThat(which[0]).isEqualTo(installed.jdk().named);
+        } else if (sh("test -x /usr/lib/jvm/java-25-openjdk-amd64/bin/java && echo yes || echo no").equals("yes")) {
+            assertThat(which[1]).as("the JDK picked where OpenJDK 25 is installed").isEqualTo("25");
+        }
+        assertThat(which[2]).isEqualTo(Integer.parseInt(which[1]) >= 25 ? "/var/cache/kmodd/app.aot" : "/var/cache/kmodd/app-cds.jsa");
+        assertThat(sh("grep -c " + which[2] + " /proc/" + mainPid + "/maps || true")).as("the service maps " + which[2])
+                .isNotEqualTo("0");
+        assertThat(sh("journalctl -u kmodd --no-pager -o cat | grep -c -e '\\[aot' -e 'shared archive' || true")).isEqualTo("0");
+        System.out.println("kmodd runs on " + sh(which[0] + " -version 2>&1 | head -n 1") + " (" + which[0] + ") with "
+                + which[2] + " (" + sh("du -h " + which[2] + " | cut -f1") + ")");
         // How long the start took under emulation, against the unit's TimeoutStartSec (for the record).
         System.out.println("kmodd under systemd on " + sh("uname -r") + ": active "
                 + sh("systemctl show -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic --value kmodd"

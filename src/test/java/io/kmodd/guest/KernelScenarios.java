@@ -36,7 +36,13 @@ abstract class KernelScenarios implements TargetKernelScenarios, AccessAndAuditS
     /** As {@link #bootOn(String, Guest.Boot, Guest.Userland)}; an installed package's tokens as {@code tokens} says. */
     static void bootOn(String kernelSeries, Guest.Boot boot, Guest.Userland userland, InstalledPackage.Tokens tokens)
             throws Exception {
-        GuestSession.boot(kernelSeries, boot, userland, tokens);
+        bootOn(kernelSeries, boot, userland, tokens, InstalledPackage.Jdk.AS_THE_PACKAGE_PICKS);
+    }
+
+    /** As {@link #bootOn(String, Guest.Boot, Guest.Userland, InstalledPackage.Tokens)}; its JDK as {@code jdk} says. */
+    static void bootOn(String kernelSeries, Guest.Boot boot, Guest.Userland userland, InstalledPackage.Tokens tokens,
+            InstalledPackage.Jdk jdk) throws Exception {
+        GuestSession.boot(kernelSeries, boot, userland, tokens, jdk);
     }
 
     /** Shuts the target's guest down once its scenarios have run; see {@link GuestSession#shutdown()}. */

@@ -6,7 +6,6 @@ import static io.kmodd.guest.GuestSession.guest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.path.json.JsonPath;
-import java.time.Duration;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +38,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
                 + " QUARKUS_HTTP_DOMAIN_SOCKET=/run/kmodd/kmodd.sock\\n' > " + socketDropIn
                 + " && systemctl daemon-reload && systemctl restart kmodd");
         try {
-            guest().awaitUp(Duration.ofMinutes(3));
+            guest().awaitUp(GuestSession.restartLimit());
             // systemctl waits for the unit's READY=1 (Type=notify), which kmodd sends once it is ready.
             System.out.printf("systemctl restart kmodd to ready (host's view, through the forward): %.1f s%n",
                     (System.nanoTime() - restarted) / 1e9);
@@ -70,7 +69,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
             // below makes (a restart costs tens of seconds here). After a failure, restart now.
             sh("kill $(cat /tmp/dropin-holder) 2>/dev/null; rm -f " + dropIn + " " + socketDropIn
                     + " && systemctl daemon-reload" + (checked ? "" : " && systemctl restart kmodd"));
-            guest().awaitUp(Duration.ofMinutes(3));
+            guest().awaitUp(GuestSession.restartLimit());
         }
     }
 
@@ -133,7 +132,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
                 + " dpkg-deb -Znone -b $d/p /tmp/kmodd_newer_amd64.deb >/dev/null; apt install /tmp/kmodd_newer_amd64.deb </dev/null 2>&1");
         assertThat(upgrade.rc()).as(upgrade.output()).isZero();
         assertThat(sh("dpkg-query -W -f '${Version}' kmodd")).isEqualTo(oldVersion + "+upgrade1");
-        guest().awaitUp(Duration.ofMinutes(3));
+        guest().awaitUp(GuestSession.restartLimit());
         assertThat(sh("systemctl is-active kmodd")).isEqualTo("active");
         assertThat(sh("sha256sum " + InstalledPackage.TOKENS + " " + conf)).isEqualTo(before);
         assertThat(sh("tail -n 1 " + conf)).isEqualTo("kmodd.jobs.retain-for=45d");

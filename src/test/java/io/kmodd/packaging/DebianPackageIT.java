@@ -42,11 +42,13 @@ class DebianPackageIT {
         assertThat(c.out()).containsPattern("-rwxr-xr-x root/root +\\d+ [-0-9]+ [0-9:]+ \\./usr/bin/kmoddctl\\n");
         // The postinst's archive maker; the build's archive is not shipped (it fits only the build's JDK).
         assertThat(c.out()).containsPattern("-rwxr-xr-x root/root +\\d+ [-0-9]+ [0-9:]+ \\./usr/lib/kmodd/make-archive\\n");
+        // The unit's launcher: it picks the JDK and the archive made for it.
+        assertThat(c.out()).containsPattern("-rwxr-xr-x root/root +\\d+ [-0-9]+ [0-9:]+ \\./usr/lib/kmodd/kmodd-java\\n");
         assertThat(c.out()).doesNotContain("app-cds.jsa");
         assertThat(c.out()).doesNotContain("./etc/kmodd/tokens");
         Result info = run(List.of("dpkg-deb", "-I", deb().toString()));
         assertThat(info.out()).contains("Package: kmodd", "Architecture: amd64", "libkmod2", "default-jre-headless (>= 2:1.17) | java-runtime-headless (>= 17)",
-                "postinst", "prerm", "postrm", "conffiles");
+                "postinst", "prerm", "postrm", "conffiles", "triggers");
         Result unit = run(List.of("sh", "-c", "dpkg-deb --fsys-tarfile " + deb() + " | tar -xO ./lib/systemd/system/kmodd.service"));
         assertThat(unit.out()).isEqualTo(Files.readString(PROJECT.resolve("systemd/kmodd.service")));
     }
