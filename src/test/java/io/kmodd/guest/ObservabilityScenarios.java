@@ -1,6 +1,7 @@
 package io.kmodd.guest;
 
 import static io.kmodd.guest.GuestSession.awaitJob;
+import static io.kmodd.guest.GuestSession.budgetMs;
 import static io.kmodd.guest.GuestSession.deployment;
 import static io.kmodd.guest.GuestSession.given;
 import static io.kmodd.guest.GuestSession.guest;
@@ -58,14 +59,16 @@ interface ObservabilityScenarios {
         given().post("/modules/loop/load?wait=60s").then().statusCode(200);
         // Out at the start: the burst below is to load it.
         guest().run("rmmod tcp_yeah 2>/dev/null; true");
-        try (RealPrometheus prom = RealPrometheus.scrape(guest().kmoddPort(), deployment().token("viewer"))) {
+        int interval = (int) Math.max(1, Math.ceil(budgetMs(1000) / 1000.0));
+        try (RealPrometheus prom = RealPrometheus.scrape(guest().kmoddPort(), deployment().token("viewer"), interval)) {
+            System.out.println("prometheus: scraping and evaluating every " + interval + " s");
             String[] health = {""};
-            prom.await("the kmodd target up", () -> (health[0] = prom.targetHealth()).startsWith("up"), Duration.ofSeconds(60));
+            prom.await("the kmodd target up", () -> (health[0] = prom.targetHealth()).startsWith("up"), Duration.ofSeconds(60L * interval));
             System.out.println("prometheus: target " + health[0].strip());
             String loopRefcnt = "kmodd_module_refcount{job=\"kmodd\",module=\"loop\"}";
-            prom.awaitValue(loopRefcnt, v -> v == 0.0, Duration.ofSeconds(30));
+            prom.awaitValue(loopRefcnt, v -> v == 0.0, Duration.ofSeconds(30L * interval));
             guest().run("(exec 3</dev/loop0; exec sleep 600) >/dev/null 2>&1 & echo $! > /tmp/prom-holder; sleep 0.3");
-            prom.awaitValue(loopRefcnt, v -> v == 1.0, Duration.ofSeconds(30));
+            prom.awaitValue(loopRefcnt, v -> v == 1.0, Duration.ofSeconds(30L * interval));
             System.out.println("prometheus: " + loopRefcnt + " = 1 while /dev/loop0 is held (0 before)");
 
             // A burst of concurrent loads: kernel calls and merged requests move.
@@ -91,24 +94,24 @@ interface ObservabilityScenarios {
             }
             pool.shutdown();
             assertThat(mostRequests).as("requests merged into one load").isGreaterThan(1);
-            prom.awaitValue("sum(kmodd_kernel_calls_total)", v -> v > calls, Duration.ofSeconds(30));
-            double mergedAfter = prom.awaitValue("sum(kmodd_merged_requests_total)", v -> v > merged, Duration.ofSeconds(30));
+            prom.awaitValue("sum(kmodd_kernel_calls_total)", v -> v > calls, Duration.ofSeconds(30L * interval));
+            double mergedAfter = prom.awaitValue("sum(kmodd_merged_requests_total)", v -> v > merged, Duration.ofSeconds(30L * interval));
             System.out.println("prometheus: sum(kmodd_kernel_calls_total) " + calls + " -> " + prom.value("sum(kmodd_kernel_calls_total)")
                     + ", sum(kmodd_merged_requests_total) " + merged + " -> " + mergedAfter + " after 10 concurrent loads of tcp_yeah");
 
             // A removal held past the (test copy's) threshold: pending, then firing; resolved after release.
             String id = startUnload("loop", "timeout=2m");
             prom.await("KmoddRemovalStuck pending", () -> prom.alertState("KmoddRemovalStuck").equals("pending"),
-                    Duration.ofSeconds(60));
+                    Duration.ofSeconds(60L * interval));
             prom.await("KmoddRemovalStuck firing", () -> prom.alertState("KmoddRemovalStuck").equals("firing"),
-                    Duration.ofSeconds(60));
+                    Duration.ofSeconds(60L * interval));
             guest().run("kill $(cat /tmp/prom-holder)");
             assertThat(awaitJob(id, Duration.ofMinutes(1)).getString("state")).isEqualTo("succeeded");
             prom.await("KmoddRemovalStuck resolved", () -> prom.alertState("KmoddRemovalStuck").equals("inactive"),
-                    Duration.ofSeconds(60));
+                    Duration.ofSeconds(60L * interval));
             System.out.println("prometheus: KmoddRemovalStuck pending -> firing while the removal waited -> inactive after release");
             // No series outlives its module.
-            prom.await("loop's series gone", () -> prom.query(loopRefcnt).isEmpty(), Duration.ofSeconds(30));
+            prom.await("loop's series gone", () -> prom.query(loopRefcnt).isEmpty(), Duration.ofSeconds(30L * interval));
             assertThat(prom.alertState("KmoddNotReady")).isEqualTo("inactive");
 
             // Every query of the Grafana dashboard returns data (its variables at "All").
@@ -118,7 +121,7 @@ interface ObservabilityScenarios {
                 for (com.fasterxml.jackson.databind.JsonNode t : panel.get("targets")) {
                     String expr = t.get("expr").asText().replace("$instance", ".*").replace("$module", ".*");
                     prom.await("data for panel '" + panel.get("title").asText() + "': " + expr, () -> !prom.query(expr).isEmpty(),
-                            Duration.ofSeconds(30));
+                            Duration.ofSeconds(30L * interval));
                 }
             }
         } finally {

@@ -20,7 +20,9 @@ import java.util.function.Predicate;
  * deploy/prometheus/prometheus.yml and kmodd-rules.yml, scraping a guest's kmodd through its forward on
  * 127.0.0.1. The test copy changes only what a test must: the target's port, the token file's path, the
  * scrape and evaluation intervals, the alerts' {@code for:} durations and the time threshold of
- * KmoddRemovalStuck. Read through Prometheus's own HTTP API.
+ * KmoddRemovalStuck. Read through Prometheus's own HTTP API. The intervals are a second on the machine the
+ * suite's budgets were set on and scale with a slower one: a scrape's timeout is its interval, and a 1 s
+ * timeout on a guest 3.8x slower left kmodd "down" long enough for KmoddNotReady to fire.
  */
 final class RealPrometheus implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,19 +37,20 @@ final class RealPrometheus implements AutoCloseable {
         this.dir = dir;
     }
 
-    static RealPrometheus scrape(int kmoddPort, String viewerToken) throws Exception {
+    /** Prometheus scraping kmodd every {@code intervalSeconds}, which also sets the evaluation and the alerts' waits. */
+    static RealPrometheus scrape(int kmoddPort, String viewerToken, int intervalSeconds) throws Exception {
         Path project = Guest.project();
         Path dir = Files.createTempDirectory(project.resolve("target"), "prometheus-");
         Path token = Files.writeString(dir.resolve("kmodd.token"), viewerToken + "\n");
         String config = Files.readString(project.resolve("deploy/prometheus/prometheus.yml"));
         String rules = Files.readString(project.resolve("deploy/prometheus/kmodd-rules.yml"));
-        config = replace(config, "scrape_interval: 15s", "scrape_interval: 1s");
-        config = replace(config, "evaluation_interval: 15s", "evaluation_interval: 1s");
+        config = replace(config, "scrape_interval: 15s", "scrape_interval: " + intervalSeconds + "s");
+        config = replace(config, "evaluation_interval: 15s", "evaluation_interval: " + intervalSeconds + "s");
         config = replace(config, "credentials_file: /etc/prometheus/kmodd.token", "credentials_file: " + token);
         config = replace(config, "\"127.0.0.1:8080\"", "\"127.0.0.1:" + kmoddPort + "\"");
-        rules = replace(rules, "kmodd_jobs_oldest_waiting_seconds > 300", "kmodd_jobs_oldest_waiting_seconds > 3");
-        rules = replace(rules, "for: 1m", "for: 2s");
-        rules = replace(rules, "for: 5m", "for: 5s");
+        rules = replace(rules, "kmodd_jobs_oldest_waiting_seconds > 300", "kmodd_jobs_oldest_waiting_seconds > " + 3 * intervalSeconds);
+        rules = replace(rules, "for: 1m", "for: " + 2 * intervalSeconds + "s");
+        rules = replace(rules, "for: 5m", "for: " + 5 * intervalSeconds + "s");
         Files.writeString(dir.resolve("prometheus.yml"), config);
         Files.writeString(dir.resolve("kmodd-rules.yml"), rules);
         int port = Guest.freePort();
