@@ -49,7 +49,7 @@ public final class JobJournal {
     /** Longer lines are not kmodd's: a job record stays far below this. */
     static final int MAX_LINE = 1 << 20;
     /** How often a journal that cannot be written is tried again. */
-    public static final int RETRY_SECONDS = 10;
+    public static final int RETRY_SECONDS = 2;
     /** The room a reopened journal needs on its filesystem: a record is far smaller, a compaction may not be. */
     static final long MIN_FREE = 256 << 10;
 
