@@ -131,6 +131,8 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
                 + " sed -i \"s/^Version: .*/Version: " + oldVersion + "+upgrade1/\" $d/p/DEBIAN/control;"
                 + " dpkg-deb -Znone -b $d/p /tmp/kmodd_newer_amd64.deb >/dev/null; apt install /tmp/kmodd_newer_amd64.deb </dev/null 2>&1");
         assertThat(upgrade.rc()).as(upgrade.output()).isZero();
+        // The same jars and JDK as before: the archive still fits, and the postinst keeps it, no training run.
+        assertThat(upgrade.output()).contains("the start-up archive /var/cache/kmodd/app-cds.jsa still fits");
         assertThat(sh("dpkg-query -W -f '${Version}' kmodd")).isEqualTo(oldVersion + "+upgrade1");
         guest().awaitUp(GuestSession.restartLimit());
         assertThat(sh("systemctl is-active kmodd")).isEqualTo("active");
