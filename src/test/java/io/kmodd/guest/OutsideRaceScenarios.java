@@ -111,7 +111,7 @@ interface OutsideRaceScenarios {
     }
 
     /**
-     * An outside racer: a shell loop of {@code modprobe dummy; rmmod dummy} for half a minute while four clients load
+     * An outside racer: a shell loop of {@code modprobe dummy; rmmod dummy} for 20 s while four clients load
      * and unload dummy through kmodd. No 5xx; every job ends and succeeds (the kernel's EEXIST, EBUSY, EAGAIN and
      * ENOENT are kmodd's to handle, never its caller's); and every answer is true of the kernel at the time it
      * gives, judged against the kernel's own record of dummy's coming and going ({@link ModuleTimeline}): a load
@@ -126,9 +126,10 @@ interface OutsideRaceScenarios {
         double racesBefore = raceAnswers();
         ModuleTimeline.start(guest());
         long[] guestMinusHost = ModuleTimeline.guestMinusHost(guest());
-        // Half a minute by default: the loop costs its length on every target, and the test command's budget is 30
-        // minutes on a slow machine. -Dkmodd.racer.seconds=60 runs it for the minute the issue asked for.
-        int seconds = Integer.getInteger("kmodd.racer.seconds", 30);
+        // 20 s by default (40-100 kernel loads of dummy, 200-500 answers here): the loop costs its length on every
+        // target, and the test command's budget is 30 minutes on a slow machine. -Dkmodd.racer.seconds=60 runs it
+        // for the minute the issue asked for.
+        int seconds = Integer.getInteger("kmodd.racer.seconds", 20);
         ExecutorService pool = Executors.newFixedThreadPool(5);
         Future<Guest.Result> racer = pool.submit(() -> guest().sh("bash -c 'end=$((SECONDS+" + seconds + ")); n=0; mf=0; rf=0;"
                 + " while [ $SECONDS -lt $end ]; do modprobe dummy 2>/dev/null || mf=$((mf+1));"
