@@ -126,7 +126,7 @@ interface OutsideRaceScenarios {
         double racesBefore = raceAnswers();
         ModuleTimeline.start(guest());
         long[] guestMinusHost = ModuleTimeline.guestMinusHost(guest());
-        // 20 s by default (40-100 kernel loads of dummy, 200-500 answers here): the loop costs its length on every
+        // 20 s by default (28-67 kernel loads of dummy and 162-330 answers on the four targets here): the loop costs its length on every
         // target, and the test command's budget is 30 minutes on a slow machine. -Dkmodd.racer.seconds=60 runs it
         // for the minute the issue asked for.
         int seconds = Integer.getInteger("kmodd.racer.seconds", 20);
