@@ -250,9 +250,15 @@ public final class Guest implements AutoCloseable {
 
     /** As {@link #sh(String)}, waiting at most {@code timeout} for it. */
     Result sh(String script, Duration timeout) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/cgi-bin/sh"))
-                .timeout(timeout).POST(HttpRequest.BodyPublishers.ofString(script)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        long t0 = System.nanoTime();
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/cgi-bin/sh"))
+                    .timeout(timeout).POST(HttpRequest.BodyPublishers.ofString(script)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } finally {
+            ScenarioCost.command(System.nanoTime() - t0);
+        }
         String body = r.body();
         int idx = body.lastIndexOf("__rc=");
         if (idx < 0) {

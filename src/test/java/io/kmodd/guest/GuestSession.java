@@ -113,6 +113,7 @@ final class GuestSession {
         RestAssured.baseURI = g.kmoddUrl();
         RestAssured.port = g.kmoddPort();
         RestAssured.config = RestAssured.config().httpClient(SlirpConnects.oneAtATime());
+        RestAssured.filters(ScenarioCost.requests());
         operatorToken = deployment.token("operator");
     }
 

@@ -1,6 +1,9 @@
 package io.kmodd.guest;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -43,6 +46,17 @@ abstract class KernelScenarios implements TargetKernelScenarios, AccessAndAuditS
     static void bootOn(String kernelSeries, Guest.Boot boot, Guest.Userland userland, InstalledPackage.Tokens tokens,
             InstalledPackage.Jdk jdk) throws Exception {
         GuestSession.boot(kernelSeries, boot, userland, tokens, jdk);
+    }
+
+    @BeforeEach
+    void countFromHere() {
+        ScenarioCost.reset();
+    }
+
+    /** Where the scenario's time went (see {@link ScenarioCost}). */
+    @AfterEach
+    void printWhereTheTimeWent(TestInfo test) {
+        System.out.println(ScenarioCost.summary(test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("?")));
     }
 
     /** Shuts the target's guest down once its scenarios have run; see {@link GuestSession#shutdown()}. */
