@@ -1,10 +1,6 @@
 package io.kmodd.guest;
 
 import io.restassured.filter.Filter;
-import io.restassured.filter.FilterContext;
-import io.restassured.response.Response;
-import io.restassured.specification.FilterableRequestSpecification;
-import io.restassured.specification.FilterableResponseSpecification;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,17 +20,13 @@ final class ScenarioCost {
 
     /** The RestAssured filter that times every request of the suite's callers. */
     static Filter requests() {
-        return new Filter() {
-            @Override
-            public Response filter(FilterableRequestSpecification request, FilterableResponseSpecification response,
-                    FilterContext ctx) {
-                long t0 = System.nanoTime();
-                try {
-                    return ctx.next(request, response);
-                } finally {
-                    REQUESTS.incrementAndGet();
-                    REQUEST_NANOS.addAndGet(System.nanoTime() - t0);
-                }
+        return (request, response, ctx) -> {
+            long t0 = System.nanoTime();
+            try {
+                return ctx.next(request, response);
+            } finally {
+                REQUESTS.incrementAndGet();
+                REQUEST_NANOS.addAndGet(System.nanoTime() - t0);
             }
         };
     }
@@ -57,10 +49,10 @@ final class ScenarioCost {
     /** The line for the scenario since {@link #reset()}. */
     static String summary(String scenario) {
         double total = (System.nanoTime() - startedAt) / 1e9;
+        // Commands and requests made concurrently (the racer's, a burst's) overlap: each sum can exceed the wall time.
         double commands = COMMAND_NANOS.get() / 1e9;
-        // Requests made concurrently overlap; their sum can exceed the wall time.
         double requests = REQUEST_NANOS.get() / 1e9;
-        return String.format("cost of %s: %.1f s: %d guest commands %.1f s, %d requests %.1f s (summed)", scenario, total,
+        return String.format("cost of %s: %.1f s: %d guest commands %.1f s, %d requests %.1f s (each summed)", scenario, total,
                 COMMANDS.get(), commands, REQUESTS.get(), requests);
     }
 }
