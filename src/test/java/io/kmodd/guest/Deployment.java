@@ -40,8 +40,11 @@ sealed interface Deployment permits HandStarted, InstalledPackage {
     /** The modprobe.d drop-in kmodd writes (a module's options at boot). */
     String modprobeFile();
 
-    /** Stops kmodd with SIGTERM, as systemctl does, starts it again, and returns the seconds the stop took. */
-    double stopAndStart() throws Exception;
+    /**
+     * Stops kmodd with SIGTERM, as systemctl does, and returns the seconds until it had exited; it stays
+     * stopped. Under systemd the unit must then be inactive: a clean stop, not a failure.
+     */
+    double stop() throws Exception;
 
     /** What kmodd has logged. */
     String log() throws Exception;

@@ -65,7 +65,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         // archive the postinst made for it (an AOT cache on 25, a class-data-sharing archive before), unwarned.
         String[] which = sh("/usr/lib/kmodd/kmodd-java --which").split(" ");
         assertThat(which).as("kmodd-java --which").hasSize(3);
-        String mainPid = "$(systemctl show -p MainPID --value kmodd)";
+        String mainPid = deployment().pid();
         assertThat(sh("readlink -f /proc/" + mainPid + "/exe")).isEqualTo(sh("readlink -f " + which[0]));
         if (installed.jdk().named != null) {
             assertThat(which[0]).isEqualTo(installed.jdk().named);
@@ -115,7 +115,7 @@ abstract class InstalledPackageScenarios extends KernelScenarios {
         assertThat(Long.parseLong(sh("systemctl show -p MemoryMax --value kmodd"))).isEqualTo(bytes(unit.get("MemoryMax")));
         assertThat(Long.parseLong(sh("systemctl show -p MemoryHigh --value kmodd"))).isEqualTo(bytes(unit.get("MemoryHigh")));
         // A dynamic, non-root user holding CAP_SYS_MODULE (bit 16) and nothing else, no new privileges, seccomp on.
-        String status = sh("cat /proc/$(systemctl show -p MainPID --value kmodd)/status");
+        String status = sh("cat /proc/" + deployment().pid() + "/status");
         assertThat(field(status, "Uid").split("\\s+")[0]).isNotEqualTo("0");
         assertThat(field(status, "CapEff")).isEqualTo("0000000000010000");
         assertThat(field(status, "CapBnd")).isEqualTo("0000000000010000");

@@ -1,11 +1,16 @@
 package io.kmodd.guest;
 
+import static io.kmodd.guest.GuestSession.awaitJob;
 import static io.kmodd.guest.GuestSession.awaitState;
+import static io.kmodd.guest.GuestSession.deployment;
 import static io.kmodd.guest.GuestSession.given;
 import static io.kmodd.guest.GuestSession.guest;
+import static io.kmodd.guest.GuestSession.loaded;
+import static io.kmodd.guest.GuestSession.startUnload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.path.json.JsonPath;
+import java.time.Duration;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +32,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
     @Test
     @Order(300)
     void theOptInDropInsLetTheServiceNameHoldersAndListenOnItsUnixSocket() throws Exception {
-        given().post("/modules/loop/load?wait=60s").then().statusCode(200);
+        // kmodd is stopped here (the shared set's last scenario stops it): this restart starts it.
         String dropIn = "/etc/systemd/system/kmodd.service.d/see-processes.conf";
         String socketDropIn = "/etc/systemd/system/kmodd.service.d/unix-socket.conf";
         boolean checked = false;
@@ -42,6 +47,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
             // systemctl waits for the unit's READY=1 (Type=notify), which kmodd sends once it is ready.
             System.out.printf("systemctl restart kmodd to ready (host's view, through the forward): %.1f s%n",
                     (System.nanoTime() - restarted) / 1e9);
+            given().post("/modules/loop/load?wait=60s").then().statusCode(200);
             double exposure = exposure();
             System.out.println("with " + dropIn + ": overall exposure " + exposure);
             // The figure the README and the drop-in state.
@@ -56,10 +62,10 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
             sh("kill $(cat /tmp/dropin-holder)");
 
             // The unit starts the JVM so that it maps the package's class-data-sharing archive.
-            assertThat(sh("grep -c app-cds.jsa /proc/$(systemctl show -p MainPID --value kmodd)/maps")).isNotEqualTo("0");
+            assertThat(sh("grep -c app-cds.jsa /proc/" + deployment().pid() + "/maps")).isNotEqualTo("0");
             assertThat(sh("journalctl -u kmodd --no-pager | grep -ci 'shared archive' || true")).isEqualTo("0");
-            assertThat(sh("kmoddctl unload loop --timeout 30s >/dev/null 2>&1; KMODD_SOCKET=/run/kmodd/kmodd.sock kmoddctl load loop max_loop=4;"
-                    + " echo rc=$?")).startsWith("loop: loaded loop with max_loop=4").endsWith("rc=0");
+            unloadLoop();
+            assertThat(sh("KMODD_SOCKET=/run/kmodd/kmodd.sock kmoddctl load loop max_loop=4; echo rc=$?")).startsWith("loop: loaded loop with max_loop=4").endsWith("rc=0");
             assertThat(sh("kmoddctl --socket /run/kmodd/kmodd.sock unload loop --timeout 30s; echo rc=$?"))
                     .contains("outcome: removed loop").endsWith("rc=0");
             assertThat(sh("kmoddctl --socket /run/kmodd/kmodd.sock status; echo rc=$?")).startsWith("kmodd: UP").endsWith("rc=0");
@@ -86,7 +92,7 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
         String ms = "s=$(date +%s%N); CMD >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))";
         System.out.println("start in ms, same boot: kmoddctl --version: " + sh(ms.replace("CMD", "kmoddctl --version"))
                 + " | java -version: " + sh(ms.replace("CMD", "java -version")));
-        sh("kmoddctl unload loop --timeout 30s >/dev/null 2>&1; true");
+        unloadLoop();
         assertThat(sh("kmoddctl load loop max_loop=4; echo rc=$?")).startsWith("loop: loaded loop with max_loop=4 (job ").endsWith("rc=0");
         assertThat(sh("kmoddctl list | grep '^loop '")).matches("loop +live +0 +\\d+");
         assertThat(sh("kmoddctl show loop")).containsPattern("parameters: .*max_loop=4").contains("held by:    refcnt 0");
@@ -144,6 +150,14 @@ abstract class PackageLifecycleScenarios extends InstalledPackageScenarios {
         given().get("/jobs/" + finished).then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("succeeded"));
         assertThat(sh("cut -d' ' -f1 /proc/modules")).contains("loop");
         sh("kill $(cat /tmp/upgrade-holder)");
+    }
+
+    /** loop out, through the API: a known start for a kmoddctl check (each kmoddctl call is a JVM start). */
+    private static void unloadLoop() throws Exception {
+        if (loaded("loop")) {
+            assertThat(awaitJob(startUnload("loop", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))
+                    .isEqualTo("succeeded");
+        }
     }
 
     /** apt purge leaves no unit, token, state, link or user behind; the modules it loaded stay loaded. */
