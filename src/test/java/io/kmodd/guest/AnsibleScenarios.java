@@ -6,6 +6,7 @@ import static io.kmodd.guest.GuestSession.guest;
 import static io.kmodd.guest.GuestSession.loaded;
 import static io.kmodd.guest.GuestSession.operatorToken;
 import static io.kmodd.guest.GuestSession.procModules;
+import static io.kmodd.guest.GuestSession.startTheZstdKmodd;
 import static io.kmodd.guest.GuestSession.startUnload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -26,6 +27,8 @@ interface AnsibleScenarios {
     @Test
     @Order(250)
     default void anAnsiblePlaybookConvergesTheHostAndASecondRunChangesNothing() throws Exception {
+        // The zstd scenario's kmodd starts in the guest while the playbooks run on the host.
+        startTheZstdKmodd();
         // A known start: loop neither loaded nor persisted, dummy loaded.
         if (loaded("loop")) {
             assertThat(awaitJob(startUnload("loop", "timeout=30s"), Duration.ofMinutes(1)).getString("state"))

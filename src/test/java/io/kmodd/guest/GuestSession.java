@@ -227,8 +227,8 @@ final class GuestSession {
 
     /**
      * Starts the second kmodd of {@link LoadingScenarios#aFormatTheKernelCannotDecompressIsDecompressedHereAndLoadedWithInitModule}
-     * on its zstd module tree, in the background, once per target: the Prometheus scenario starts it, so that its
-     * start (a JVM start: tens of seconds under emulation) overlaps that scenario's waits for scrapes and alerts.
+     * on its zstd module tree, in the background, once per target: the Ansible scenario starts it, so that its
+     * start (a JVM start: tens of seconds under emulation) overlaps the playbook runs, which run on the host.
      */
     static void startTheZstdKmodd() throws Exception {
         if (zstdKmoddStarted) {
