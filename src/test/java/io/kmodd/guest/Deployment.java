@@ -46,6 +46,13 @@ sealed interface Deployment permits HandStarted, InstalledPackage {
      */
     double stop() throws Exception;
 
+    /**
+     * A shell command that runs kmodd's build as this deployment has it, from its own directory and with the
+     * start-up archive made for it, for a second kmodd beside the first: the caller adds its JVM options and
+     * {@code -jar quarkus-run.jar}. It execs the JVM, so that run in a subshell, {@code $!} is the JVM's pid.
+     */
+    String javaWithArchive();
+
     /** What kmodd has logged. */
     String log() throws Exception;
 

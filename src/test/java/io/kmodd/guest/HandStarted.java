@@ -45,6 +45,13 @@ record HandStarted(Guest guest) implements Deployment {
         guest.awaitUp(GuestSession.restartLimit());
     }
 
+    /** The build in the project, with the build's class-data-sharing archive where it made one, as start-kmodd.sh. */
+    @Override
+    public String javaWithArchive() {
+        return "cd " + Guest.project().resolve("target/quarkus-app")
+                + " && exec java $([ -f app-cds.jsa ] && echo -XX:SharedArchiveFile=app-cds.jsa) -XX:TieredStopAtLevel=1 -Xmx128m";
+    }
+
     @Override
     public String log() {
         return guest.hostCopy("kmodd.log");
