@@ -163,9 +163,14 @@ def timed(*cmd):
     return time.perf_counter() - t
 
 
+# The jcmd that reads the running kmodd: the JDK's own where it has one (a JRE-only JDK, such as Debian 13's
+# openjdk-*-jre-headless, has none; the jdks section names a full JDK's instead).
+JCMD = "jcmd"
+
+
 def nmt():
     """Committed KiB per native-memory category of the running kmodd (jcmd VM.native_memory summary)."""
-    out = subprocess.run(["jcmd", str(kmodd_pid()), "VM.native_memory", "summary"], capture_output=True, text=True).stdout
+    out = subprocess.run([JCMD, str(kmodd_pid()), "VM.native_memory", "summary"], capture_output=True, text=True).stdout
     cats = {}
     for m in re.finditer(r"^-\s+([A-Za-z ]+?) \(reserved=\d+KB, committed=(\d+)KB\)", out, re.M):
         cats[m.group(1).strip()] = int(m.group(2))
@@ -174,7 +179,7 @@ def nmt():
 
 def counters():
     """The JVM's own counters of the running kmodd (hsperfdata, read by jcmd without attaching)."""
-    out = subprocess.run(["jcmd", str(kmodd_pid()), "PerfCounter.print"], capture_output=True, text=True).stdout
+    out = subprocess.run([JCMD, str(kmodd_pid()), "PerfCounter.print"], capture_output=True, text=True).stdout
     vals = {}
     for m in re.finditer(r"^([\w.]+)=(-?\d+)$", out, re.M):
         vals[m.group(1)] = int(m.group(2))
@@ -398,6 +403,194 @@ def startup():
     lines.append("|---|" + "---|" * len(keys))
     lines.append("| before | " + " | ".join("%.1f" % (cats_before.get(k, 0) / 1024.0) for k in keys) + " |")
     lines.append("| after | " + " | ".join("%.1f" % (cats.get(k, 0) / 1024.0) for k in keys) + " |\n")
+
+
+# ---------------------------------------------------------------- 7. three JDKs side by side
+# The JDKs a Debian host runs kmodd on, one line each in the file "jdks" beside the report (written by
+# benchmark.sh): FEATURE JAVA JCMD, e.g. "25 /usr/lib/jvm/java-25-openjdk-amd64/bin/java /x/bin/jcmd".
+def jdk_list():
+    path = os.path.join(os.path.dirname(OUT), "jdks")
+    if not os.path.exists(path):
+        return []
+    return [tuple(line.split()) for line in open(path) if line.strip()]
+
+
+def archive_for(feature, name):
+    """Where the archive for this JDK goes (not kmodd's small state filesystem: an archive is 40-70 MB): an AOT
+    cache on 25 and later, a class-data-sharing archive before."""
+    os.makedirs("/tmp/archives", exist_ok=True)
+    return "/tmp/archives/%s.%s" % (name, "aot" if int(feature) >= 25 else "jsa")
+
+
+def local_files():
+    """Every file the JVMs read from local memory, as on a host whose disk has them in its page cache: the build
+    (over the project's share, which caches nothing, a start here took 26 s and a training run 315 s) is
+    copied to a tmpfs and mounted over itself, times kept (an archive checks them); a JDK on the share too."""
+    if not os.path.ismount(APP):
+        subprocess.run(["cp", "-a", APP, "/tmp/app"], check=True)
+        subprocess.run(["mount", "--bind", "/tmp/app", APP], check=True)
+    moved = []
+    for feature, java, jcmd in jdk_list():
+        home = os.path.dirname(os.path.dirname(java))
+        if home.startswith(PROJECT + "/"):
+            local = "/tmp/jdk-" + feature
+            if not os.path.exists(local):
+                subprocess.run(["cp", "-a", home, local], check=True)
+            java = local + "/bin/java"
+            jcmd = jcmd.replace(home, local)
+        moved.append((feature, java, jcmd))
+    return moved
+
+
+def make_archive(java, out, opts):
+    """make-archive as the postinst runs it, for this JDK and these JVM options; the seconds it took."""
+    t = time.perf_counter()
+    r = subprocess.run(["bash", os.path.join(PROJECT, "deploy", "debian", "make-archive"), out] + opts.split(), cwd=APP,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, env=dict(os.environ, KMODD_JAVA=java),
+                       timeout=900)
+    assert r.returncode == 0 and os.path.getsize(out) > 0, ("make-archive", java, out, r.stderr[-2000:])
+    return time.perf_counter() - t
+
+
+def burst(n_clients=32, each=40):
+    """A burst of reads such as a fleet's dashboards and scrapers make at once: n_clients connections, each
+    alternating the module list and a scrape."""
+    paths = [["/modules" if i % 2 else "/q/metrics" for i in range(each)] for _ in range(n_clients)]
+    wall, results = clients(paths, method="GET", accept="*/*")
+    bad = [r for r in results if r[1] != 200]
+    assert not bad, ("burst answers not 200", len(bad), bad[:3])
+    return wall
+
+
+def maps_archive(archive):
+    """Whether the running kmodd maps this archive (the JVM took it, rather than skipping it as not fitting)."""
+    with open("/proc/%d/maps" % kmodd_pid()) as f:
+        return archive in f.read()
+
+
+def mib(kib):
+    return "%.0f MiB" % (kib / 1024.0)
+
+
+def jdks():
+    """kmodd on each JDK in one boot: start to ready without and with the archive the postinst makes for that
+    JDK, the first load and removal after ready against modprobe and rmmod, idle memory and where it goes, and
+    kmoddctl's start; then, on the newest JDK, the memory levers (compact object headers, a collector that gives
+    memory back after a burst), each with an archive made with its own settings."""
+    global JCMD
+    if not jdk_list():
+        log("jdks: no list of JDKs (BENCH_ROOT=debian13 deploy/dev/benchmark.sh writes one); skipped")
+        return
+    log("three JDKs side by side")
+    cols = []
+    jdks_here = local_files()
+    for feature, java, jcmd in jdks_here:
+        JCMD = jcmd
+        env = dict(UNIT_ENV, KMODD_JAVA=java)
+        version = subprocess.run([java, "-version"], capture_output=True, text=True).stderr.splitlines()
+        floor = statistics.median([timed(java, "-version") for _ in range(3)])
+        cold = statistics.median([restart(UNIT_OPTS, "off", env) for _ in range(3)])
+        archive = archive_for(feature, "jdk%s" % feature)
+        training = make_archive(java, archive, UNIT_OPTS)
+        warm = statistics.median([restart(UNIT_OPTS, archive, env) for _ in range(3)])
+        restart(UNIT_OPTS + " -XX:NativeMemoryTracking=summary", archive, env)
+        used = maps_archive(archive)
+        fl, fu, mp, rm = first_operations()
+        rss, cats = idle_memory()
+        ctl = statistics.median([timed(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+                                       "-Xshare:auto", "-Xmx64m", "-jar", os.path.join(PROJECT, "target", "kmoddctl.jar"),
+                                       "--version") for _ in range(3)])
+        cols.append(dict(feature=feature, version=version[1] if len(version) > 1 else version[0], floor=floor,
+                         cold=cold, warm=warm, training=training, fl=fl, fu=fu, mp=mp, rm=rm, rss=rss, cats=cats,
+                         ctl=ctl, used=used, archive=archive))
+        log("JDK %s: ready %.1f s without an archive, %.1f s with it; idle RSS %s" % (feature, cold, warm, mib(rss)))
+        if int(feature) < 25:
+            subprocess.run(["pkill", "-f", "quarkus-run.jar"])
+            os.remove(archive)  # the guest's /tmp is memory; the newest JDK's is kept for the levers
+    kind = lambda c: "AOT cache" if int(c["feature"]) >= 25 else "CDS archive"
+    lines.append("## 7. One Debian 13 boot, three JDKs\n")
+    lines.append("kmodd with the unit's settings (`%s`) on each JDK in turn, in the same boot; each JDK's start-up "
+                 "archive made here by `make-archive`, as the postinst makes it (a class-data-sharing archive before "
+                 "JDK 25, the ahead-of-time cache on 25). Start to ready is the median of 3 starts; the first "
+                 "operations, idle memory and the breakdown are from one more start with native memory tracking.\n"
+                 % UNIT_OPTS)
+    lines.append("| | " + " | ".join("JDK %s" % c["feature"] for c in cols) + " |")
+    lines.append("|---|" + "---|" * len(cols))
+    row = lambda label, f: lines.append("| %s | %s |" % (label, " | ".join(f(c) for c in cols)))
+    row("runtime", lambda c: c["version"])
+    row("`java -version` (the floor)", lambda c: ms(c["floor"]))
+    row("start to ready, no archive", lambda c: "%s (%.1fx)" % (ms(c["cold"]), c["cold"] / c["floor"]))
+    row("start to ready, with its archive", lambda c: "%s (%.1fx), %s" % (ms(c["warm"]), c["warm"] / c["floor"], kind(c)))
+    row("making the archive (the postinst's training)", lambda c: ms(c["training"]))
+    row("the JVM maps its archive (`/proc/PID/maps`)", lambda c: "yes" if c["used"] else "NO")
+    row("first load of `dummy` after ready / `modprobe dummy`", lambda c: "%s / %s (%.1fx)" % (ms(c["fl"]), ms(c["mp"]), c["fl"] / c["mp"]))
+    row("first removal / `rmmod dummy`", lambda c: "%s / %s (%.1fx)" % (ms(c["fu"]), ms(c["rm"]), c["fu"] / c["rm"]))
+    row("idle RSS after the first operations and 40 requests", lambda c: mib(c["rss"]))
+    keys = list(dict.fromkeys(k for c in cols for k in c["cats"]))
+    for k in keys:
+        row("&nbsp;&nbsp;NMT committed: %s" % k, lambda c, k=k: "%.1f MiB" % (c["cats"].get(k, 0) / 1024.0))
+    row("`kmoddctl --version` (the wrapper's flags, median of 3)", lambda c: "%s (%.1fx)" % (ms(c["ctl"]), c["ctl"] / c["floor"]))
+    lines.append("")
+    if int(cols[-1]["feature"]) < 25:
+        return
+    try:  # the levers are an experiment: a failure is said in its table, the figures above stand
+        levers(cols[-1], jdks_here)
+    except Exception as e:
+        import traceback
+        log("levers: %s" % traceback.format_exc())
+        lines.append("Memory levers: FAILED: `%s`\n" % re.sub(r"[|\n]", " ", repr(e))[:300])
+
+
+def levers(newest, jdks_here):
+    """On the newest JDK: idle RSS, the peak of a burst and RSS a while after it, for the unit's settings and for
+    each memory lever, each with an archive made with its own settings (a cache made with other flags is not used)."""
+    global JCMD
+    feature = newest["feature"]
+    java = [j for f, j, _ in jdks_here if f == feature][0]
+    JCMD = [c for f, _, c in jdks_here if f == feature][0]
+    env = dict(UNIT_ENV, KMODD_JAVA=java)
+    serial = UNIT_OPTS
+    g1 = re.sub(r"-XX:\+UseSerialGC", "-XX:+UseG1GC -XX:G1PeriodicGCInterval=5000", UNIT_OPTS)
+    configs = [("as shipped (SerialGC)", serial, newest["archive"]),
+               ("compact object headers (`-XX:+UseCompactObjectHeaders`, JEP 519)", serial + " -XX:+UseCompactObjectHeaders", None),
+               ("G1 with periodic collections every 5 s (`-XX:+UseG1GC -XX:G1PeriodicGCInterval=5000`)", g1, None),
+               ("both", g1 + " -XX:+UseCompactObjectHeaders", None)]
+    rows = []
+    for i, (label, opts, archive) in enumerate(configs):
+        if archive is None:
+            archive = archive_for(feature, "lever%d" % i)
+            make_archive(java, archive, opts)
+        ready = restart(opts + " -XX:NativeMemoryTracking=summary", archive, env)
+        idle, _ = idle_memory()
+        pid = kmodd_pid()
+        peak = [0]
+        stop = threading.Event()
+
+        def watch():
+            while not stop.is_set():
+                peak[0] = max(peak[0], rss_kib(pid))
+                time.sleep(0.1)
+        w = threading.Thread(target=watch, daemon=True)
+        w.start()
+        wall = burst()
+        stop.set()
+        w.join()
+        time.sleep(30)
+        after = rss_kib(pid)
+        heap = nmt().get("Java Heap", 0)
+        rows.append("| %s | %s | %s | %s | %s | %s | %.1f MiB | %s |" % (
+            label, ms(ready), mib(idle), ms(wall), mib(peak[0]), mib(after), heap / 1024.0,
+            "yes" if maps_archive(archive) else "NO"))
+        log("lever %s: idle %s, peak %s, after %s" % (label, mib(idle), mib(peak[0]), mib(after)))
+        if archive != newest["archive"]:
+            os.remove(archive)  # the guest's /tmp is memory
+    lines.append("Memory levers on JDK %s: each row a fresh start with its own archive, idle RSS after 40 requests, "
+                 "then a burst (32 connections, 40 reads each, the module list and the scrape in turn) with RSS "
+                 "sampled every 100 ms, then 30 s idle:\n" % feature)
+    lines.append("| settings | start to ready | idle RSS | burst wall | RSS peak | RSS 30 s after | heap committed after | archive mapped |")
+    lines.append("|---|---|---|---|---|---|---|---|")
+    lines.extend(rows)
+    lines.append("")
 
 
 # ---------------------------------------------------------------- 1. load/unload latency
@@ -919,7 +1112,7 @@ def main():
     kmodv = subprocess.run(["modprobe", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     javav = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    sections = [latency, concurrent, reaction, scale, scrape, startup]
+    sections = [latency, concurrent, reaction, scale, scrape, startup, jdks]
     # BENCH_SECTIONS (a file beside the report, written by benchmark.sh): run only the named sections.
     only = os.path.join(os.path.dirname(OUT), "sections")
     if os.path.exists(only):

@@ -20,16 +20,20 @@ export KMODD_PERSISTENCE_MODULES_LOAD_FILE=/tmp/kmodd/modules-load.d/kmodd.conf
 export KMODD_PERSISTENCE_MODPROBE_FILE=/tmp/kmodd/modprobe.d/kmodd.conf
 # The class-data-sharing archive names the jar relative to the directory it was made in: start from there.
 cd "$project/target/quarkus-app"
-# KMODD_CDS: on (the build's archive), off, or the path of another archive (the benchmarks make their own).
+# KMODD_CDS: on (the build's archive), off, or the path of another archive (the benchmarks make their own):
+# a .aot file is JDK 25's ahead-of-time cache, any other a class-data-sharing archive.
 cds=""
 case "${KMODD_CDS:-on}" in
     on) [ -f app-cds.jsa ] && cds="-XX:SharedArchiveFile=app-cds.jsa" ;;
     off) ;;
+    *.aot) cds="-XX:AOTCache=$KMODD_CDS" ;;
     *) cds="-XX:SharedArchiveFile=$KMODD_CDS" ;;
 esac
+# KMODD_JAVA: the java to run (the benchmarks compare JDKs); java on the PATH by default.
+java=${KMODD_JAVA:-java}
 # KMODD_JAVA_OPTS: other JVM settings (the benchmarks start it as the packaged unit does).
 # A JVM that crashes leaves its report in the results share, where the suite looks for one after each target.
-java -XX:ErrorFile=/tmp/out/hs_err_%p.log ${KMODD_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1} $cds -Dquarkus.http.host=0.0.0.0 \
+"$java" -XX:ErrorFile=/tmp/out/hs_err_%p.log ${KMODD_JAVA_OPTS:--Xmx256m -XX:TieredStopAtLevel=1} $cds -Dquarkus.http.host=0.0.0.0 \
     -jar quarkus-run.jar >> /tmp/out/kmodd.log 2>&1 &
 echo $! > /tmp/kmodd.pid
 echo $!
