@@ -18,7 +18,7 @@ record HandStarted(Guest guest) implements Deployment {
     @Override
     public void crash(String beforeStop, String whileStopped) throws Exception {
         guest.run(beforeStop + "; kill -STOP $(cat /tmp/kmodd.pid); " + whileStopped);
-        restart("-9");
+        killAndRestart();
     }
 
     @Override
@@ -38,9 +38,10 @@ record HandStarted(Guest guest) implements Deployment {
         return Long.parseLong(took.strip()) / 1000.0;
     }
 
-    private void restart(String signal) throws Exception {
+    /** SIGKILL to the stopped daemon, then a new one started, once it has gone. */
+    private void killAndRestart() throws Exception {
         // The daemon by its pid: a second kmodd of the suite's (the zstd tree) may be running beside it.
-        guest.run("p=$(cat /tmp/kmodd.pid); kill " + signal + " $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; sh "
+        guest.run("p=$(cat /tmp/kmodd.pid); kill -9 $p 2>/dev/null; while kill -0 $p 2>/dev/null; do sleep 0.1; done; sh "
                 + Guest.project().resolve("src/test/guest/start-kmodd.sh"));
         guest.awaitUp(GuestSession.restartLimit());
     }
